@@ -1,0 +1,157 @@
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { adapterFor } from '../agents';
+import type { OutputParser } from '../agents/types';
+import { progressSignal } from '../workflows/messages';
+import type { HomeLayout } from './paths';
+import { killGroup, killRecordedGroup, spawnGroup, writePidRecord } from './process';
+import type { SessionInput, SessionResult } from './types';
+
+const TAIL_BYTES = 2000;
+
+/** Splits a byte stream into lines for the parser, however the chunks fall. */
+function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
+  let rest = '';
+  return {
+    push(chunk) {
+      const text = rest + chunk.toString('utf8');
+      const lines = text.split('\n');
+      rest = lines.pop() ?? '';
+      // A runaway line without a newline must not grow without bound.
+      if (rest.length > 1_000_000) {
+        onLine(rest);
+        rest = '';
+      }
+      for (const line of lines) onLine(line.replace(/\r$/, ''));
+    },
+    end() {
+      if (rest) onLine(rest);
+      rest = '';
+    },
+  };
+}
+
+/**
+ * One agent session: spawns the agent in the worktree as its own process group, writes everything it
+ * prints to the session's transcript (never into workflow history), heartbeats, signals throttled
+ * `progress` to the build, and kills the whole group when cancelled. A non-zero exit is a result,
+ * not an exception: the workflow decides what it means.
+ */
+export async function runAgentSession(layout: HomeLayout, input: SessionInput): Promise<SessionResult> {
+  const ctx = Context.current();
+  const { label, session } = input;
+  mkdirSync(layout.sessionsDir(label), { recursive: true });
+  const promptFile = layout.sessionPrompt(label, session);
+  const transcriptPath = layout.sessionLog(label, session);
+  writeFileSync(promptFile, input.prompt);
+
+  const pidFile = layout.pidFile(label, `checkpoint-${input.checkpointId}-group-${input.taskGroupId}`);
+  const orphan = await killRecordedGroup(pidFile);
+
+  const adapter = adapterFor(input.agent);
+  const invocation = { prompt: input.prompt, promptFile, completionPromise: 'DONE' };
+  const argv = adapter.argv(invocation);
+  const parser: OutputParser = adapter.parser(invocation);
+
+  const transcript = createWriteStream(transcriptPath, { flags: 'a' });
+  transcript.write(
+    `# nightshift session ${session}: build ${label}, checkpoint ${input.checkpointId}, task group ${input.taskGroupId}\n` +
+      `# started ${new Date().toISOString()} (activity attempt ${ctx.info.attempt})\n` +
+      (orphan ? `# killed process group ${orphan.pgid} left by session ${orphan.session} of a lost worker\n` : '') +
+      `# argv: ${JSON.stringify(argv)}\n`,
+  );
+
+  let stderrTail = '';
+  let bytes = 0;
+  let lastSignalAt = 0;
+  let pendingLine: string | undefined;
+  const handle = ctx.client.workflow.getHandle(input.workflowId);
+  const sendProgress = () => {
+    if (pendingLine === undefined) return;
+    const line = pendingLine.slice(0, 500);
+    pendingLine = undefined;
+    lastSignalAt = Date.now();
+    handle.signal(progressSignal, { session, line }).catch((err: unknown) => {
+      ctx.log.warn('progress signal failed', { error: (err as Error).message });
+    });
+  };
+  const onLine = (stream: 'stdout' | 'stderr') => (line: string) => {
+    parser.line(line, stream);
+    if (line.trim()) pendingLine = line.trim();
+    if (Date.now() - lastSignalAt >= input.progressEveryMs) sendProgress();
+  };
+  const out = lineSplitter(onLine('stdout'));
+  const err = lineSplitter(onLine('stderr'));
+
+  const started = Date.now();
+  let proc;
+  try {
+    proc = await spawnGroup(argv, {
+      cwd: input.worktree,
+      env: {
+        ...process.env,
+        NIGHTSHIFT_BUILD_ID: input.workflowId,
+        NIGHTSHIFT_LABEL: label,
+        NIGHTSHIFT_CHECKPOINT: input.checkpointId,
+        NIGHTSHIFT_TASK_GROUP: input.taskGroupId,
+        NIGHTSHIFT_SESSION: String(session),
+        NIGHTSHIFT_PROMPT_FILE: promptFile,
+      },
+      onStdout: (chunk) => {
+        bytes += chunk.length;
+        transcript.write(chunk);
+        out.push(chunk);
+      },
+      onStderr: (chunk) => {
+        bytes += chunk.length;
+        transcript.write(chunk);
+        stderrTail = (stderrTail + chunk.toString('utf8')).slice(-TAIL_BYTES);
+        err.push(chunk);
+      },
+    });
+  } catch (e) {
+    transcript.end(`# could not start ${argv[0]}: ${(e as Error).message}\n`);
+    throw ApplicationFailure.nonRetryable(`could not start the agent ${argv[0]}: ${(e as Error).message}`, 'AgentNotStarted');
+  }
+  writePidRecord(pidFile, { pgid: proc.pid, program: argv[0] as string, session, startedAt: new Date(started).toISOString() });
+
+  const beat = setInterval(() => {
+    ctx.heartbeat({ session, bytes });
+    if (pendingLine !== undefined && Date.now() - lastSignalAt >= input.progressEveryMs) sendProgress();
+  }, 1000);
+  ctx.heartbeat({ session, bytes });
+  try {
+    const exit = await Promise.race([proc.exited, ctx.cancelled]);
+    // The leader is gone; whatever it left running in its group goes with it.
+    await killGroup(proc.pid, 1000);
+    await Promise.race([proc.closed, new Promise((r) => setTimeout(r, 2000))]);
+    out.end();
+    err.end();
+    sendProgress();
+    const parsed = parser.result();
+    transcript.end(`\n# exited ${exit.signal ? `by ${exit.signal}` : `with ${exit.code}`} after ${Date.now() - started}ms\n`);
+    return {
+      session,
+      ok: exit.code === 0,
+      exitCode: exit.code,
+      signal: exit.signal,
+      durationMs: Date.now() - started,
+      lastLine: parsed.lastLine,
+      stderrTail: stderrTail.trim(),
+      devNotes: parsed.devNotes,
+      promiseSeen: parsed.promiseSeen,
+      transcript: transcriptPath,
+    };
+  } catch (e) {
+    await killGroup(proc.pid);
+    const shutdown = ctx.cancellationDetails?.workerShutdown ?? false;
+    transcript.end(`\n# cancelled${shutdown ? ' (worker shutting down)' : ''}: process group ${proc.pid} killed\n`);
+    if (shutdown) throw ApplicationFailure.retryable('the worker shut down during the session', 'WorkerShutdown');
+    if (e instanceof CancelledFailure) throw e;
+    throw e;
+  } finally {
+    clearInterval(beat);
+    rmSync(pidFile, { force: true });
+  }
+}

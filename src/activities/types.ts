@@ -1,0 +1,99 @@
+/** The contracts between the build workflow and its activities: plain JSON in, plain JSON out. */
+import type { DevNoteCategory } from '../model/devNote';
+import type { AgentSpec } from '../model/request';
+import type { VerificationStep } from '../model/plan';
+import type { BuildStatusView } from '../workflows/state';
+
+export interface WorkspaceInput {
+  label: string;
+  repo: string;
+  baseRef?: string;
+}
+export interface Workspace {
+  path: string;
+  branch: string;
+  baseCommit: string;
+}
+
+export interface SessionInput {
+  workflowId: string;
+  label: string;
+  session: number;
+  checkpointId: string;
+  taskGroupId: string;
+  worktree: string;
+  prompt: string;
+  agent: AgentSpec;
+  /** How often, at most, the activity signals `progress` while the agent prints output. */
+  progressEveryMs: number;
+}
+export interface SessionResult {
+  session: number;
+  ok: boolean;
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  lastLine: string | null;
+  stderrTail: string;
+  devNotes: { category: DevNoteCategory; content: string }[];
+  promiseSeen: boolean;
+  transcript: string;
+}
+
+export interface VerifyInput {
+  label: string;
+  checkpointId: string;
+  attempt: number;
+  worktree: string;
+  steps: VerificationStep[];
+  timeoutMs: number;
+}
+export interface VerifyStepResult {
+  name: string;
+  passed: boolean;
+  exitCode: number | null;
+  timedOut: boolean;
+  outputTail: string;
+}
+export interface VerifyResult {
+  passed: boolean;
+  steps: VerifyStepResult[];
+  log: string;
+}
+
+export interface CommitInput {
+  label: string;
+  runId: string;
+  worktree: string;
+  checkpointId: string;
+  title: string;
+  /** Seed-001 session files to bring up to date in the worktree before committing. */
+  session?: SessionFilesUpdate;
+}
+export interface SessionFilesUpdate {
+  dir: string;
+  completedCheckpoints: string[];
+  nextCheckpoint: string | null;
+  devNotes: { scope: { type: string; ref: string | null }; category: string; content: string; at: string }[];
+  summary: string;
+  at: string;
+}
+export interface CommitResult {
+  commit: string;
+  created: boolean;
+}
+
+export interface StashInput {
+  worktree: string;
+  message: string;
+}
+
+export interface NotifyInput {
+  label: string;
+  event: 'started' | 'completed' | 'failed' | 'cancelled' | 'stalled' | 'escalated' | 'paused' | 'awaiting-approval';
+  message: string;
+}
+
+export interface RecordInput {
+  view: BuildStatusView;
+}

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { HomeLayout } from './paths';
+import { killGroup } from './process';
+import type { VerifyInput, VerifyResult, VerifyStepResult } from './types';
+
+const TAIL = 3000;
+
+function runStep(cwd: string, command: string, timeoutMs: number): Promise<{ code: number | null; timedOut: boolean; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', command], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      if (output.length > 1_000_000) output = output.slice(-500_000);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void killGroup(child.pid as number, 2000);
+    }, timeoutMs);
+    const onCancel = () => void killGroup(child.pid as number, 2000);
+    Context.current().cancellationSignal.addEventListener('abort', onCancel);
+    child.on('error', (err) => {
+      output += `\n${err.message}`;
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      Context.current().cancellationSignal.removeEventListener('abort', onCancel);
+      resolve({ code, timedOut, output });
+    });
+  });
+}
+
+/** Runs a checkpoint's verification steps (`sh -c` each, in the worktree, with a timeout). */
+export async function runVerification(layout: HomeLayout, input: VerifyInput): Promise<VerifyResult> {
+  const results: VerifyStepResult[] = [];
+  const log: string[] = [];
+  for (const step of input.steps) {
+    Context.current().heartbeat(step.name);
+    const r = await runStep(input.worktree, step.run, input.timeoutMs);
+    const passed = r.code === 0 && !r.timedOut;
+    results.push({ name: step.name, passed, exitCode: r.code, timedOut: r.timedOut, outputTail: r.output.slice(-TAIL) });
+    log.push(`$ ${step.run}\n${r.output}\n# ${passed ? 'passed' : r.timedOut ? 'timed out' : `failed (exit ${r.code})`}\n`);
+    if (!passed) break;
+  }
+  const file = layout.verifyLog(input.label, input.checkpointId, input.attempt);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, log.join('\n'));
+  return { passed: results.every((r) => r.passed), steps: results, log: file };
+}

@@ -1,0 +1,53 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { git, gitOk, identityEnv } from './git';
+import type { HomeLayout } from './paths';
+import type { StashInput, Workspace, WorkspaceInput } from './types';
+
+export function branchName(label: string): string {
+  return `nightshift/${label}`;
+}
+
+/**
+ * The build's own worktree on branch `nightshift/<label>`, so the person's checkout and current
+ * branch are never touched. Idempotent: an existing worktree or branch is reused (resume, retry).
+ */
+export async function prepareWorkspace(layout: HomeLayout, input: WorkspaceInput): Promise<Workspace> {
+  const repo = resolve(input.repo);
+  const top = await git(repo, ['rev-parse', '--show-toplevel']);
+  if (!existsSync(repo) || top.code !== 0) {
+    throw ApplicationFailure.nonRetryable(`${input.repo} is not a git repository`, 'InvalidRepo');
+  }
+  const branch = branchName(input.label);
+  const path = layout.workspace(input.label);
+  const base = input.baseRef ?? 'HEAD';
+  const baseCommit = await git(repo, ['rev-parse', '--verify', `${base}^{commit}`]);
+  if (baseCommit.code !== 0) {
+    throw ApplicationFailure.nonRetryable(
+      `${input.repo} has no commit at ${base}: a build branches from an existing commit`,
+      'InvalidRepo',
+    );
+  }
+
+  if (existsSync(path)) {
+    const current = await git(path, ['rev-parse', '--abbrev-ref', 'HEAD']);
+    if (current.code === 0 && current.stdout.trim() === branch) {
+      return { path, branch, baseCommit: baseCommit.stdout.trim() };
+    }
+    throw ApplicationFailure.nonRetryable(`${path} exists but is not the worktree of ${branch}; remove it and retry`, 'InvalidRepo');
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  await git(repo, ['worktree', 'prune']);
+  const hasBranch = (await git(repo, ['rev-parse', '--verify', `refs/heads/${branch}`])).code === 0;
+  const args = hasBranch ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, baseCommit.stdout.trim()];
+  await gitOk(repo, args);
+  return { path, branch, baseCommit: baseCommit.stdout.trim() };
+}
+
+/** Keeps the uncommitted work of a skipped checkpoint in a stash instead of its successor's commit. */
+export async function stashWork(input: StashInput): Promise<void> {
+  const status = await gitOk(input.worktree, ['status', '--porcelain']);
+  if (!status) return;
+  await gitOk(input.worktree, ['stash', 'push', '--include-untracked', '-m', input.message], await identityEnv(input.worktree));
+}

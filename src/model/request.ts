@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { durationMs } from './duration';
+import { PlanSchema } from './plan';
+
+/** Labels become workflow ids (`build-<label>`), branch names and directory names. */
+export const LabelSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected lowercase letters, digits, ".", "_" or "-" (at most 63), starting with a letter or digit');
+
+export function slugify(text: string): string {
+  const slug = text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  return slug || 'build';
+}
+
+export const AGENT_KINDS = ['scripted', 'command'] as const;
+
+export const AgentSpecSchema = z.object({
+  kind: z.enum(AGENT_KINDS).default('scripted'),
+  /** For `command`: `"<program> <args>"`, split like a shell splits words, never run through a shell. */
+  command: z.string().min(1).optional(),
+  /** For `scripted`: a scenario file that tells the built-in agent what to do (tests, demo, bench). */
+  scenario: z.string().optional(),
+}).refine((a) => a.kind !== 'command' || a.command !== undefined, {
+  message: '--agent command needs --agent-command "<program> <args>"',
+  path: ['command'],
+});
+export type AgentSpec = z.infer<typeof AgentSpecSchema>;
+
+/** How hard a build tries before it asks the person. Durations are milliseconds once parsed. */
+export const PolicySchema = z.object({
+  maxAttempts: z.number().int().min(1).max(100).default(3),
+  retryInterval: durationMs.default(5 * 60_000),
+  stallTimeout: durationMs.default(4 * 3_600_000),
+  verifyTimeout: durationMs.default(10 * 60_000),
+  maxSessionTime: durationMs.default(12 * 3_600_000),
+  /** How soon a dead worker's session is noticed (no heartbeat). */
+  heartbeatTimeout: durationMs.default(30_000),
+});
+export type Policy = z.infer<typeof PolicySchema>;
+
+export const BuildRequestSchema = z.object({
+  label: LabelSchema,
+  repo: z.string().min(1),
+  baseRef: z.string().optional(),
+  plan: PlanSchema,
+  agent: AgentSpecSchema.default({ kind: 'scripted' }),
+  policy: PolicySchema.default(PolicySchema.parse({})),
+  /** Seed 001's `[checkpoint] [task_group]`: run only these. */
+  only: z.object({ checkpoint: z.string().optional(), taskGroup: z.string().optional() }).optional(),
+  /** Seed 001 session directory, relative to the repo (`agents/sessions/<id>`), kept up to date. */
+  sessionDir: z.string().optional(),
+  priority: z.enum(['high', 'medium', 'low']).optional(),
+});
+export type BuildRequest = z.infer<typeof BuildRequestSchema>;
+export type BuildRequestInput = z.input<typeof BuildRequestSchema>;

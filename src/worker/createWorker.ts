@@ -1,0 +1,34 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { killAllGroupsNow } from '../activities/process';
+import { TASK_QUEUE } from '../config/connection';
+
+export interface NightshiftWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  home: string;
+  taskQueue?: string;
+  /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  maxCachedWorkflows?: number;
+}
+
+/** A worker for Nightshift's workflows and activities on one task queue. */
+export async function createNightshiftWorker(options: NightshiftWorkerOptions): Promise<Worker> {
+  process.once('exit', killAllGroupsNow);
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ home: options.home }),
+    // Heartbeats carry cancellation to a running session: flush them often so `pause --now` is quick.
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
+    // On SIGINT/SIGTERM running sessions are cancelled (their process groups killed) before exit.
+    shutdownGraceTime: '2s',
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+  });
+}
+
+export { NativeConnection };

@@ -1,0 +1,24 @@
+import { NativeConnection } from '@temporalio/worker';
+import { Connection } from '@temporalio/client';
+import { connectionConfig, nightshiftHome, TASK_QUEUE } from '../config/connection';
+import { ensureSearchAttributes } from '../server/searchAttributes';
+import { createNightshiftWorker } from './createWorker';
+
+/** `nightshift worker`: connect, make sure the search attributes exist, run until SIGINT/SIGTERM. */
+export async function runWorker(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<void> {
+  const cfg = connectionConfig();
+  const client = await Connection.connect({ address: cfg.address, ...cfg.options });
+  await ensureSearchAttributes(client, cfg.namespace);
+  await client.close();
+  const connection = await NativeConnection.connect({ address: cfg.address, ...cfg.options });
+  const home = nightshiftHome();
+  const worker = await createNightshiftWorker({ connection, namespace: cfg.namespace, home });
+  log(`nightshift worker: ${cfg.address} namespace ${cfg.namespace}, task queue ${TASK_QUEUE}, home ${home}`);
+  log('Ctrl-C stops it; running agent sessions are cancelled and their processes killed.');
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+  log('nightshift worker stopped');
+}

@@ -1,0 +1,607 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  allHandlersFinished,
+} from '@temporalio/workflow';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { createActivities } from '../activities';
+import type { SessionResult } from '../activities/types';
+import { buildPrompt } from '../model/prompt';
+import { type Checkpoint, type TaskGroup, verificationSteps } from '../model/plan';
+import type { BuildRequest } from '../model/request';
+import {
+  type Pause,
+  feedbackSignal,
+  feedbackUpdate,
+  overrideSignal,
+  overrideUpdate,
+  pauseSignal,
+  pauseUpdate,
+  progressSignal,
+  resumeSignal,
+  resumeUpdate,
+  retrySignal,
+  retryUpdate,
+  skipSignal,
+  skipUpdate,
+  statusQuery,
+} from './messages';
+import { NightshiftCheckpoint, NightshiftLabel, NightshiftStatus } from './searchAttributes';
+import {
+  addDevNote,
+  applyFeedback,
+  applyOverride,
+  applyPause,
+  applyResume,
+  applyRetry,
+  applySkip,
+  type BuildState,
+  type BuildStatus,
+  type BuildStatusView,
+  type CheckpointProgress,
+  type Decision,
+  initialState,
+  takeFeedback,
+  type TaskGroupProgress,
+  toStatus,
+  validateFeedback,
+  validateOverride,
+  validatePause,
+  validateResume,
+  validateRetry,
+  validateSkip,
+  type WaitReason,
+} from './state';
+
+type Activities = ReturnType<typeof createActivities>;
+
+export interface BuildResult {
+  label: string;
+  status: BuildStatus;
+  commits: { checkpoint: string; commit: string | null }[];
+  devNotes: number;
+}
+
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '10s' },
+});
+
+const git = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidRepo'] },
+});
+
+/**
+ * One build: for each checkpoint, its task groups through agent sessions, then verification, then
+ * exactly one commit. A step that keeps failing is retried after the policy's interval and then put
+ * in front of the person, who can retry, override or skip it; `pause` and `resume` work at any time.
+ */
+export async function buildWorkflow(request: BuildRequest, carried?: BuildState): Promise<BuildResult> {
+  const info = workflowInfo();
+  const state = carried ?? initialState(request, { workflowId: info.workflowId, runId: info.firstExecutionRunId }, now());
+  const build = new Build(state);
+  build.installHandlers();
+  upsertSearchAttributes([
+    { key: NightshiftLabel, value: state.label },
+    { key: NightshiftStatus, value: state.status },
+  ]);
+
+  try {
+    if (!carried) await build.notify('started', `build ${state.label} started: ${state.request.plan.title}`);
+    state.workspace ??= await git.prepareWorkspace({ label: state.label, repo: request.repo, baseRef: request.baseRef });
+    for (const checkpoint of build.remainingCheckpoints()) {
+      await build.runCheckpoint(checkpoint);
+      if (workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof buildWorkflow>(request, state);
+      }
+    }
+    await build.finish('completed');
+    await build.notify('completed', `build ${state.label} completed: ${summaryLine(state)}`);
+    return build.result();
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(async () => {
+        await build.finish('cancelled');
+        await build.notify('cancelled', `build ${state.label} was cancelled`);
+      });
+      throw err;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    state.lastError = message;
+    await build.finish('failed');
+    await build.notify('failed', `build ${state.label} failed: ${message}`);
+    if (err instanceof ApplicationFailure) throw err;
+    throw ApplicationFailure.nonRetryable(message, 'BuildFailed');
+  }
+}
+
+type SessionOutcome =
+  | { kind: 'ok'; result: SessionResult }
+  | { kind: 'failed'; outcome: 'failed' | 'stalled' | 'worker-lost'; error: string }
+  | { kind: 'interrupted' };
+
+/** The build's behaviour around one state object; handlers and steps only call the pure transitions. */
+class Build {
+  /** Running sessions by step, so `pause {now}`, `skip` and the stall timer can cancel them. */
+  private readonly running = new Map<string, CancellationScope>();
+  /** Last progress seen per session number; the stall timer watches it. */
+  private readonly progressAt = new Map<number, number>();
+  private progressSeq = 0;
+
+  constructor(private readonly state: BuildState) {}
+
+  installHandlers(): void {
+    const s = this.state;
+    setHandler(statusQuery, () => toStatus(s));
+    this.human<[Pause?]>(pauseSignal, pauseUpdate, () => validatePause(s), (p) => this.pause(p));
+    this.human(resumeSignal, resumeUpdate, () => validateResume(s), () => applyResume(s));
+    this.human(overrideSignal, overrideUpdate, (o) => validateOverride(s, o), (o) => applyOverride(s, o));
+    this.human(retrySignal, retryUpdate, () => validateRetry(s), () => applyRetry(s));
+    this.human(skipSignal, skipUpdate, (k) => validateSkip(s, k), (k) => this.skip(k.note));
+    this.human(feedbackSignal, feedbackUpdate, (f) => validateFeedback(s, f), (f) => applyFeedback(s, f));
+    setHandler(progressSignal, (p) => {
+      this.progressAt.set(p.session, ++this.progressSeq);
+      if (p.line) s.lastOutput = p.line;
+    });
+  }
+
+  /**
+   * A human message as a signal (ignored with a warning when it cannot apply, so `temporal workflow
+   * signal` never breaks a build) and as an update whose validator rejects it with the reason.
+   */
+  private human<A extends unknown[]>(
+    signal: SignalDefinition<A>,
+    update: UpdateDefinition<BuildStatusView, A>,
+    validate: (...args: A) => string | undefined,
+    apply: (...args: A) => void,
+  ): void {
+    setHandler(signal, (...args: A) => {
+      const why = validate(...args);
+      if (why) return log.warn(`ignored signal ${signal.name}: ${why}`);
+      apply(...args);
+      this.touch();
+    });
+    setHandler(
+      update,
+      (...args: A) => {
+        apply(...args);
+        this.touch();
+        return toStatus(this.state);
+      },
+      {
+        validator: (...args: A) => {
+          const why = validate(...args);
+          if (why) throw new Error(why);
+        },
+      },
+    );
+  }
+
+  private pause(p: Parameters<typeof applyPause>[1]): void {
+    applyPause(this.state, p);
+    if (p?.now) for (const scope of this.running.values()) scope.cancel();
+  }
+
+  private skip(note: string): void {
+    applySkip(this.state, { note });
+    // A skip while a session runs takes effect now: the session is cancelled and the group skipped.
+    for (const scope of this.running.values()) scope.cancel();
+  }
+
+  remainingCheckpoints(): CheckpointProgress[] {
+    return this.state.checkpoints.filter((c) => c.status !== 'completed' && c.status !== 'skipped');
+  }
+
+  private planCheckpoint(id: string): Checkpoint {
+    const found = this.state.request.plan.checkpoints.find((c) => c.id === id);
+    if (!found) throw ApplicationFailure.nonRetryable(`checkpoint ${id} is not in the plan`, 'InvalidPlan');
+    return found;
+  }
+
+  async runCheckpoint(progress: CheckpointProgress): Promise<void> {
+    const s = this.state;
+    const checkpoint = this.planCheckpoint(progress.id);
+    s.position = { checkpoint: progress.id, taskGroup: null };
+    progress.status = 'running';
+    upsertSearchAttributes([{ key: NightshiftCheckpoint, value: progress.id }]);
+    this.setStatus('running');
+    await this.record();
+
+    await this.runTaskGroups(checkpoint, progress);
+    if (isSkipped(progress)) return this.afterSkip(progress);
+
+    const verdict = await this.verify(checkpoint, progress);
+    if (verdict === 'skipped') return this.afterSkip(progress);
+
+    await this.pauseGate();
+    progress.status = 'committing';
+    this.setStatus('committing');
+    const committed = await git.commitCheckpoint({
+      label: s.label,
+      runId: s.runId,
+      worktree: this.worktree(),
+      checkpointId: progress.id,
+      title: progress.title,
+      ...(s.request.sessionDir ? { session: this.sessionFiles(progress) } : {}),
+    });
+    progress.commit = committed.commit;
+    progress.status = 'completed';
+    s.position = { checkpoint: null, taskGroup: null };
+    this.setStatus('running');
+    await this.record();
+  }
+
+  /** Task groups run in waves: every group whose dependencies are finished runs now, in parallel. */
+  private async runTaskGroups(checkpoint: Checkpoint, progress: CheckpointProgress): Promise<void> {
+    const finished = (g: TaskGroupProgress) => g.status === 'done' || g.status === 'skipped' || g.status === 'overridden';
+    const byId = new Map(progress.taskGroups.map((g) => [g.id, g]));
+    while (progress.status !== 'skipped') {
+      const ready = progress.taskGroups.filter(
+        (g) =>
+          !finished(g) &&
+          (checkpoint.task_groups.find((t) => t.id === g.id)?.depends_on ?? []).every((d) => {
+            const dep = byId.get(d);
+            return !dep || finished(dep);
+          }),
+      );
+      if (ready.length === 0) return;
+      await Promise.all(
+        ready.map((g) => this.runTaskGroup(checkpoint, progress, g, checkpoint.task_groups.find((t) => t.id === g.id) as TaskGroup)),
+      );
+    }
+  }
+
+  private async runTaskGroup(checkpoint: Checkpoint, cp: CheckpointProgress, group: TaskGroupProgress, plan: TaskGroup): Promise<void> {
+    const s = this.state;
+    const step = `checkpoint ${cp.id}, task group ${group.id}`;
+    for (;;) {
+      await this.pauseGate();
+      if (isSkipped(cp)) return;
+      if (this.takeSkip(cp, group, step)) return;
+      s.position = { checkpoint: cp.id, taskGroup: group.id };
+      group.status = 'running';
+      const outcome = await this.runSession(checkpoint, cp, plan, group.id);
+      if (outcome.kind === 'ok') {
+        group.status = 'done';
+        this.recordAgentNotes(outcome.result, group.id);
+        await this.record();
+        return;
+      }
+      if (outcome.kind === 'interrupted') continue;
+
+      group.attempts += 1;
+      this.recordAttempt(step, outcome.outcome, outcome.error);
+      if (outcome.outcome === 'stalled') await this.notify('stalled', `build ${s.label} stalled at ${step}: ${outcome.error}`);
+      if (group.attempts < s.request.policy.maxAttempts) {
+        await this.backoff();
+        continue;
+      }
+      const decision = await this.awaitHuman(
+        outcome.outcome === 'stalled' ? 'stalled' : 'escalated',
+        step,
+        `${step} failed ${group.attempts} times; last error: ${outcome.error}`,
+      );
+      if (decision.kind === 'retry') {
+        group.attempts = 0;
+        continue;
+      }
+      if (decision.kind === 'override') {
+        addDevNote(s, 'decision', decision.note, { type: 'task', ref: group.id }, now());
+        group.status = 'overridden';
+        return;
+      }
+      this.skipStep(cp, group, decision.note);
+      return;
+    }
+  }
+
+  /** A skip decision that arrived while no one was waiting for it applies to the current step. */
+  private takeSkip(cp: CheckpointProgress, group: TaskGroupProgress, _step: string): boolean {
+    const d = this.state.pendingDecision;
+    if (d?.kind !== 'skip' || this.state.status === 'awaiting-human') return false;
+    this.state.pendingDecision = null;
+    this.skipStep(cp, group, d.note);
+    return true;
+  }
+
+  private skipStep(cp: CheckpointProgress, group: TaskGroupProgress | null, note: string): void {
+    const ref = group ? group.id : cp.id;
+    addDevNote(this.state, 'deviation', `skipped: ${note}`, { type: group ? 'task' : 'checkpoint', ref }, now());
+    if (group) group.status = 'skipped';
+    else cp.status = 'skipped';
+  }
+
+  private async afterSkip(cp: CheckpointProgress): Promise<void> {
+    // Work left behind by a skipped checkpoint must not leak into the next one's commit: keep it in a stash.
+    cp.status = 'skipped';
+    await git.stashWork({ worktree: this.worktree(), message: `nightshift: skipped checkpoint ${cp.id} of ${this.state.label}` });
+    this.state.position = { checkpoint: null, taskGroup: null };
+    this.setStatus('running');
+    await this.record();
+  }
+
+  private async verify(checkpoint: Checkpoint, cp: CheckpointProgress): Promise<'passed' | 'overridden' | 'skipped'> {
+    const s = this.state;
+    const step = `checkpoint ${cp.id} verification`;
+    for (;;) {
+      await this.pauseGate();
+      const pending = s.pendingDecision;
+      if (pending?.kind === 'skip') {
+        s.pendingDecision = null;
+        this.skipStep(cp, null, pending.note);
+        return 'skipped';
+      }
+      cp.status = 'verifying';
+      this.setStatus('verifying');
+      const result = await git.runVerification({
+        label: s.label,
+        checkpointId: cp.id,
+        attempt: cp.verifyAttempts + 1,
+        worktree: this.worktree(),
+        steps: verificationSteps(checkpoint),
+        timeoutMs: s.request.policy.verifyTimeout,
+      });
+      if (result.passed) return 'passed';
+
+      const failing = result.steps
+        .filter((r) => !r.passed)
+        .map((r) => `$ ${r.name}${r.timedOut ? ' (timed out)' : ` (exit ${r.exitCode})`}\n${r.outputTail}`)
+        .join('\n');
+      cp.verifyAttempts += 1;
+      this.recordAttempt(step, 'verification-failed', failing);
+      if (cp.verifyAttempts < s.request.policy.maxAttempts) {
+        // Seed 001's loop, without the person: the agent gets the failing output and another session.
+        cp.status = 'running';
+        this.setStatus('running');
+        const fixGroup = checkpoint.task_groups[checkpoint.task_groups.length - 1] as TaskGroup;
+        const outcome = await this.runSession(checkpoint, cp, fixGroup, fixGroup.id, failing);
+        if (outcome.kind === 'ok') this.recordAgentNotes(outcome.result, fixGroup.id);
+        continue;
+      }
+      const decision = await this.awaitHuman('verification-failed', step, `verification failed ${cp.verifyAttempts} times:\n${failing}`);
+      if (decision.kind === 'retry') {
+        cp.verifyAttempts = 0;
+        continue;
+      }
+      if (decision.kind === 'override') {
+        addDevNote(s, 'decision', `verification overridden: ${decision.note}`, { type: 'checkpoint', ref: cp.id }, now());
+        return 'overridden';
+      }
+      this.skipStep(cp, null, decision.note);
+      return 'skipped';
+    }
+  }
+
+  /** One agent session, raced against the stall timer; cancelled by `pause {now}` or `skip`. */
+  private async runSession(
+    checkpoint: Checkpoint,
+    cp: CheckpointProgress,
+    group: TaskGroup,
+    key: string,
+    failingVerification?: string,
+  ): Promise<SessionOutcome> {
+    const s = this.state;
+    const policy = s.request.policy;
+    const session = ++s.sessions;
+    const prompt = buildPrompt({
+      planTitle: s.request.plan.title,
+      checkpoint,
+      group,
+      devNotes: s.devNotes,
+      feedback: takeFeedback(s),
+      ...(failingVerification ? { failingVerification } : {}),
+    });
+    const agent = proxyActivities<Activities>({
+      startToCloseTimeout: policy.maxSessionTime,
+      heartbeatTimeout: policy.heartbeatTimeout,
+      // Attempts are counted by this workflow, so exits, stalls and lost workers share one count.
+      retry: { maximumAttempts: 1 },
+    });
+    const scope = new CancellationScope();
+    this.running.set(key, scope);
+    this.progressAt.set(session, this.progressSeq);
+    let done = false;
+    let stalled = false;
+    const stallWatch = (async () => {
+      while (!done) {
+        const seen = this.progressAt.get(session);
+        const moved = await condition(() => done || this.progressAt.get(session) !== seen, policy.stallTimeout);
+        if (!moved && !done) {
+          stalled = true;
+          scope.cancel();
+          return;
+        }
+      }
+    })();
+    this.touch();
+    setCurrentDetails(this.details(`session ${session}: checkpoint ${cp.id}, task group ${group.id}`));
+    try {
+      const result = await scope.run(() =>
+        agent.runAgentSession({
+          workflowId: s.workflowId,
+          label: s.label,
+          session,
+          checkpointId: cp.id,
+          taskGroupId: key,
+          worktree: this.worktree(),
+          prompt,
+          agent: s.request.agent,
+          progressEveryMs: Math.max(200, Math.min(5000, Math.floor(policy.stallTimeout / 4))),
+        }),
+      );
+      if (result.lastLine) s.lastOutput = result.lastLine;
+      if (result.ok) return { kind: 'ok', result };
+      const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
+      return { kind: 'failed', outcome: 'failed', error: `agent ${why}: ${result.stderrTail || result.lastLine || ''}`.trim() };
+    } catch (err) {
+      if (isCancellation(err) || (err instanceof ActivityFailure && isCancellation(err.cause))) {
+        if (CancellationScope.current().consideredCancelled) throw err;
+        if (stalled) return { kind: 'failed', outcome: 'stalled', error: `no output for ${policy.stallTimeout / 1000}s` };
+        return { kind: 'interrupted' };
+      }
+      if (err instanceof ActivityFailure) {
+        const cause = err.cause;
+        if (cause instanceof ApplicationFailure && cause.type === 'WorkerShutdown') return { kind: 'interrupted' };
+        return { kind: 'failed', outcome: 'worker-lost', error: cause?.message ?? err.message };
+      }
+      throw err;
+    } finally {
+      done = true;
+      this.running.delete(key);
+      this.progressAt.delete(session);
+      await stallWatch;
+    }
+  }
+
+  private recordAgentNotes(result: SessionResult, ref: string): void {
+    for (const note of result.devNotes) addDevNote(this.state, note.category, note.content, { type: 'task', ref }, now());
+  }
+
+  private recordAttempt(step: string, outcome: BuildState['attempts'][number]['outcome'], error: string): void {
+    const s = this.state;
+    const trimmed = error.length > 2000 ? `…${error.slice(-2000)}` : error;
+    s.lastError = trimmed;
+    s.attempts.push({ step, session: outcome === 'verification-failed' ? null : s.sessions, outcome, error: trimmed, at: now() });
+    if (s.attempts.length > 50) s.attempts.splice(0, s.attempts.length - 50);
+  }
+
+  /** The policy's wait between attempts; `retry` cuts it short, `pause` outlasts it. */
+  private async backoff(): Promise<void> {
+    this.state.retryNow = false;
+    this.touch();
+    await this.record();
+    await condition(() => this.state.retryNow || this.state.pendingDecision?.kind === 'skip', this.state.request.policy.retryInterval);
+    this.state.retryNow = false;
+  }
+
+  /** Escalation: tell the person, then wait as long as it takes for retry, override, skip or cancel. */
+  private async awaitHuman(reason: WaitReason, step: string, message: string): Promise<Decision> {
+    const s = this.state;
+    s.pendingDecision = null;
+    s.waiting = { reason, step, message, since: now() };
+    this.setStatus('awaiting-human');
+    await this.record();
+    await this.notify('escalated', `build ${s.label} needs a decision (${reason}) at ${step}: ${message}`);
+    await condition(() => s.pendingDecision !== null);
+    const decision = takeDecision(s);
+    s.pendingDecision = null;
+    s.waiting = null;
+    this.setStatus('running');
+    await this.record();
+    return decision;
+  }
+
+  private async pauseGate(): Promise<void> {
+    const s = this.state;
+    if (!s.pauseRequested) return;
+    const before = s.status;
+    this.setStatus('paused');
+    await this.record();
+    await this.notify('paused', `build ${s.label} paused${s.pauseRequested.reason ? `: ${s.pauseRequested.reason}` : ''}`);
+    await condition(() => s.pauseRequested === null);
+    this.setStatus(before === 'paused' ? 'running' : before);
+    await this.record();
+  }
+
+  async finish(status: BuildStatus): Promise<void> {
+    this.state.finishedAt = now();
+    this.setStatus(status);
+    await this.record();
+  }
+
+  setStatus(status: BuildStatus): void {
+    const s = this.state;
+    if (s.status !== status) {
+      s.status = status;
+      upsertSearchAttributes([{ key: NightshiftStatus, value: status }]);
+    }
+    this.touch();
+    setCurrentDetails(this.details());
+  }
+
+  private touch(): void {
+    this.state.updatedAt = now();
+  }
+
+  private details(extra?: string): string {
+    const s = this.state;
+    const done = s.checkpoints.filter((c) => c.status === 'completed').length;
+    const lines = [
+      `**${s.status}**${s.waiting ? ` (${s.waiting.reason})` : ''} · ${done}/${s.checkpoints.length} checkpoints`,
+      s.position.checkpoint ? `checkpoint ${s.position.checkpoint}${s.position.taskGroup ? `, task group ${s.position.taskGroup}` : ''}` : '',
+      extra ?? '',
+      s.waiting ? `waiting for: nightshift retry|override|skip ${s.label}` : '',
+      s.lastError ? `last error: ${s.lastError.slice(0, 300)}` : '',
+    ];
+    return lines.filter(Boolean).join('\n\n');
+  }
+
+  async record(): Promise<void> {
+    await quick.recordProgress({ view: toStatus(this.state) });
+  }
+
+  async notify(event: Parameters<Activities['notify']>[0]['event'], message: string): Promise<void> {
+    await quick.notify({ label: this.state.label, event, message });
+  }
+
+  private worktree(): string {
+    const ws = this.state.workspace;
+    if (!ws) throw ApplicationFailure.nonRetryable('the build has no workspace', 'NoWorkspace');
+    return ws.path;
+  }
+
+  private sessionFiles(progress: CheckpointProgress) {
+    const s = this.state;
+    const completed = s.checkpoints.filter((c) => c.status === 'completed' || c === progress).map((c) => c.id);
+    const next = s.checkpoints.find((c) => c !== progress && c.status !== 'completed' && c.status !== 'skipped');
+    return {
+      dir: s.request.sessionDir as string,
+      completedCheckpoints: completed,
+      nextCheckpoint: next?.id ?? null,
+      devNotes: s.devNotes,
+      summary: `checkpoint ${progress.id} (${progress.title}) completed by nightshift build ${s.label}`,
+      at: now(),
+    };
+  }
+
+  result(): BuildResult {
+    const s = this.state;
+    return {
+      label: s.label,
+      status: s.status,
+      commits: s.checkpoints.map((c) => ({ checkpoint: c.id, commit: c.commit })),
+      devNotes: s.devNotes.length,
+    };
+  }
+}
+
+function isSkipped(cp: CheckpointProgress): boolean {
+  return cp.status === 'skipped';
+}
+
+function takeDecision(s: BuildState): Decision {
+  const d = s.pendingDecision;
+  if (!d) throw ApplicationFailure.nonRetryable('no decision to take', 'InternalError');
+  return d;
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+function summaryLine(state: BuildState): string {
+  const done = state.checkpoints.filter((c) => c.status === 'completed').length;
+  return `${done}/${state.checkpoints.length} checkpoints committed, ${state.devNotes.length} DevNotes`;
+}

@@ -1,0 +1,1 @@
+export { buildWorkflow } from './build';

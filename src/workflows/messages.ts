@@ -1,0 +1,47 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BuildStatusView } from './state';
+
+/**
+ * Every message of a build, defined once. The names are the public API: `nightshift <verb>`,
+ * `temporal workflow signal --name <verb>` and the Web UI all use them. Each human message exists as a
+ * signal (fire-and-forget, works from any tool) and as an update of the same name whose validator
+ * refuses what the build cannot honour, so the CLI can say why.
+ */
+export interface Pause {
+  now?: boolean;
+  reason?: string;
+}
+export interface Override {
+  note: string;
+}
+export interface Skip {
+  note: string;
+}
+export interface Feedback {
+  message: string;
+}
+/** Sent by the running session activity, throttled, while its agent produces output. */
+export interface Progress {
+  session: number;
+  line?: string;
+}
+
+export const pauseSignal = defineSignal<[Pause?]>('pause');
+export const resumeSignal = defineSignal('resume');
+export const overrideSignal = defineSignal<[Override]>('override');
+export const retrySignal = defineSignal('retry');
+export const skipSignal = defineSignal<[Skip]>('skip');
+export const feedbackSignal = defineSignal<[Feedback]>('feedback');
+export const progressSignal = defineSignal<[Progress]>('progress');
+
+export const pauseUpdate = defineUpdate<BuildStatusView, [Pause?]>('pause');
+export const resumeUpdate = defineUpdate<BuildStatusView>('resume');
+export const overrideUpdate = defineUpdate<BuildStatusView, [Override]>('override');
+export const retryUpdate = defineUpdate<BuildStatusView>('retry');
+export const skipUpdate = defineUpdate<BuildStatusView, [Skip]>('skip');
+export const feedbackUpdate = defineUpdate<BuildStatusView, [Feedback]>('feedback');
+
+export const statusQuery = defineQuery<BuildStatusView>('status');
+
+export const HUMAN_MESSAGES = ['pause', 'resume', 'override', 'retry', 'skip', 'feedback'] as const;
+export type HumanMessage = (typeof HUMAN_MESSAGES)[number];

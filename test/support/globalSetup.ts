@@ -1,0 +1,44 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startDevServer } from '../../src/server/devServer';
+import { freePort } from '../../src/server/ports';
+
+/**
+ * Once per test run: compile the project (the scripted agent runs as a real child process from
+ * dist/), start a real Temporal dev server on a free port with its own database file (or use
+ * TEMPORAL_ADDRESS), and bundle the workflows once for every test file.
+ */
+export default async function globalSetup(): Promise<void> {
+  const root = join(__dirname, '..', '..');
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'nightshift-test-'));
+  process.env.NIGHTSHIFT_TEST_DIR = dir;
+
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => process.stderr.write(`${m}\n`), log() {} } as never,
+  });
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  process.env.NIGHTSHIFT_TEST_BUNDLE = bundlePath;
+
+  if (process.env.TEMPORAL_ADDRESS) return;
+  const port = await freePort();
+  const server = await startDevServer({
+    port,
+    uiPort: await freePort(),
+    ip: '127.0.0.1',
+    dbFile: join(dir, 'temporal.db'),
+    headless: true,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.env.TEMPORAL_ADDRESS = server.address;
+  process.env.NIGHTSHIFT_TEST_SERVER_DB = join(dir, 'temporal.db');
+  (globalThis as Record<string, unknown>).__nightshiftServer = server;
+}
