@@ -78,7 +78,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
   };
   const onLine = (stream: 'stdout' | 'stderr') => (line: string) => {
     parser.line(line, stream);
-    if (line.trim()) pendingLine = line.trim();
+    if (line.trim()) pendingLine = latest = line.trim();
     if (Date.now() - lastSignalAt >= input.progressEveryMs) sendProgress();
   };
   const out = lineSplitter(onLine('stdout'));
@@ -116,8 +116,10 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
   }
   writePidRecord(pidFile, { pgid: proc.pid, program: argv[0] as string, session, startedAt: new Date(started).toISOString() });
 
+  // Heartbeat details show in the Web UI's pending activity: the latest line costs no history.
+  let latest: string | undefined;
   const beat = setInterval(() => {
-    ctx.heartbeat({ session, bytes });
+    ctx.heartbeat({ session, bytes, lastLine: latest?.slice(0, 300) });
     if (pendingLine !== undefined && Date.now() - lastSignalAt >= input.progressEveryMs) sendProgress();
   }, 1000);
   ctx.heartbeat({ session, bytes });

@@ -6,6 +6,8 @@ import type { AgentAdapter } from './types';
 export function commandAgent(command: string): AgentAdapter {
   const words = splitArgv(command);
   return {
+    name: 'command',
+    supportsResume: false,
     argv: (ctx) => fillPlaceholders(words, { prompt_file: ctx.promptFile }),
     parser: (ctx) => textParser(ctx.completionPromise),
   };

@@ -24,6 +24,8 @@ export function scriptedAgentPath(): string {
 /** The built-in deterministic agent (a real child process) used by the demo, tests and benchmarks. */
 export function scriptedAgent(scenario?: string): AgentAdapter {
   return {
+    name: 'scripted',
+    supportsResume: false,
     argv: (ctx) => [process.execPath, scriptedAgentPath(), '--prompt-file', ctx.promptFile, ...(scenario ? ['--scenario', scenario] : [])],
     parser: (ctx) => textParser(ctx.completionPromise),
   };

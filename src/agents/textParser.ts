@@ -1,11 +1,11 @@
 import { parseDevNoteLine } from '../model/devNote';
-import type { OutputParser, ParsedOutput } from './types';
+import { emptyParsedOutput, type OutputParser, type ParsedOutput } from './types';
 
 const MAX_LINE = 4000;
 
 /** Plain-text output: DevNote lines, the completion promise tag, and the last meaningful line. */
 export function textParser(completionPromise: string): OutputParser {
-  const out: ParsedOutput = { devNotes: [], promiseSeen: false, lastLine: null };
+  const out: ParsedOutput = emptyParsedOutput();
   const tag = `<promise>${completionPromise}</promise>`;
   return {
     line(text) {

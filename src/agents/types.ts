@@ -1,10 +1,41 @@
 import type { DevNoteCategory } from '../model/devNote';
 
-/** What an adapter learns from an agent's output, line by line. */
+/**
+ * Why a session failed, which decides what happens next:
+ * - `transient`: crash, API error, network: retried by the build's policy;
+ * - `rate-limited`: the agent says a usage limit resets at a time: the build waits until then
+ *   (durable timer) and resumes the same session, without spending an attempt;
+ * - `budget-exceeded`, `permission-blocked` (waiting for an approval that never comes headless),
+ *   `stuck` (the same output session after session): straight to the person.
+ */
+export const FAILURE_CLASSES = ['transient', 'rate-limited', 'budget-exceeded', 'permission-blocked', 'stuck'] as const;
+export type FailureClass = (typeof FAILURE_CLASSES)[number];
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+}
+
+/** What an adapter learns from an agent's output, line by line. Fields an agent never reports stay null. */
 export interface ParsedOutput {
   devNotes: { category: DevNoteCategory; content: string }[];
   promiseSeen: boolean;
+  /** The last meaningful line (assistant text or plain output), for status and stall messages. */
   lastLine: string | null;
+  costUsd: number | null;
+  turns: number | null;
+  /** The agent's own session/thread id, used to resume it on retry. */
+  sessionId: string | null;
+  model: string | null;
+  usage: Usage | null;
+  /** The agent itself reported an error result (even if it exited 0). */
+  isError: boolean;
+  /** Set when the output says why it failed (error result, limit message, permission denial). */
+  failureClass: FailureClass | null;
+  failureMessage: string | null;
+  /** For `rate-limited`: when the limit resets, ISO 8601, if the agent said. */
+  resetAt: string | null;
 }
 
 export interface OutputParser {
@@ -12,14 +43,45 @@ export interface OutputParser {
   result(): ParsedOutput;
 }
 
+/** Everything an adapter may put on the command line; unset options are left out of argv. */
 export interface InvocationContext {
   prompt: string;
   promptFile: string;
   completionPromise: string;
+  model?: string;
+  maxTurns?: number;
+  permissionMode?: string;
+  allowedTools?: string[];
+  maxBudgetUsd?: number;
+  /** A session id Nightshift assigns before the first run (claude `--session-id`). */
+  sessionId?: string;
+  /** The agent's session/thread to resume on a retry (claude `--resume`, codex `exec resume`). */
+  resumeSessionId?: string;
+  /** Agent-specific switches: codex `--full-auto`, gemini `--yolo`. */
+  autoApprove?: boolean;
 }
 
 /** One agent CLI: how to invoke it (argv, never a shell) and how to read what it prints. */
 export interface AgentAdapter {
+  readonly name: string;
+  readonly supportsResume: boolean;
   argv(ctx: InvocationContext): string[];
   parser(ctx: InvocationContext): OutputParser;
+}
+
+export function emptyParsedOutput(): ParsedOutput {
+  return {
+    devNotes: [],
+    promiseSeen: false,
+    lastLine: null,
+    costUsd: null,
+    turns: null,
+    sessionId: null,
+    model: null,
+    usage: null,
+    isError: false,
+    failureClass: null,
+    failureMessage: null,
+    resetAt: null,
+  };
 }

@@ -2,7 +2,7 @@ import {
   type Client,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { TASK_QUEUE } from '../config/connection';
@@ -30,7 +30,7 @@ export async function startBuild(
   client: Client,
   request: BuildRequest,
   options: { taskQueue?: string } = {},
-): Promise<WorkflowHandle<typeof buildWorkflow>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof buildWorkflow>> {
   const workflowId = buildWorkflowId(request.label);
   try {
     return await client.workflow.start(buildWorkflow, {

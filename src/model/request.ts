@@ -52,6 +52,8 @@ export const BuildRequestSchema = z.object({
   policy: PolicySchema.default(PolicySchema.parse({})),
   /** Seed 001's `[checkpoint] [task_group]`: run only these. */
   only: z.object({ checkpoint: z.string().optional(), taskGroup: z.string().optional() }).optional(),
+  /** Checkpoints already done before this build (seed 001's `plan_state`): shown, not run again. */
+  completed: z.array(z.string()).default([]),
   /** Seed 001 session directory, relative to the repo (`agents/sessions/<id>`), kept up to date. */
   sessionDir: z.string().optional(),
   priority: z.enum(['high', 'medium', 'low']).optional(),

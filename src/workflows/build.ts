@@ -145,7 +145,7 @@ class Build {
   installHandlers(): void {
     const s = this.state;
     setHandler(statusQuery, () => toStatus(s));
-    this.human<[Pause?]>(pauseSignal, pauseUpdate, () => validatePause(s), (p) => this.pause(p));
+    this.human<[Pause]>(pauseSignal, pauseUpdate, () => validatePause(s), (p) => this.pause(p));
     this.human(resumeSignal, resumeUpdate, () => validateResume(s), () => applyResume(s));
     this.human(overrideSignal, overrideUpdate, (o) => validateOverride(s, o), (o) => applyOverride(s, o));
     this.human(retrySignal, retryUpdate, () => validateRetry(s), () => applyRetry(s));
@@ -438,7 +438,7 @@ class Build {
           worktree: this.worktree(),
           prompt,
           agent: s.request.agent,
-          progressEveryMs: Math.max(200, Math.min(5000, Math.floor(policy.stallTimeout / 4))),
+          progressEveryMs: progressInterval(policy.stallTimeout),
         }),
       );
       if (result.lastLine) s.lastOutput = result.lastLine;
@@ -585,6 +585,15 @@ class Build {
       devNotes: s.devNotes.length,
     };
   }
+}
+
+/**
+ * Progress signals land in history, so they are throttled: often enough that the stall timer never
+ * fires on an agent that is talking (8 per stall timeout), never more than once a second, and at
+ * least every 15 s so `status` stays fresh.
+ */
+export function progressInterval(stallTimeoutMs: number): number {
+  return Math.max(1000, Math.min(15_000, Math.floor(stallTimeoutMs / 8)));
 }
 
 function isSkipped(cp: CheckpointProgress): boolean {

@@ -26,7 +26,8 @@ export interface Progress {
   line?: string;
 }
 
-export const pauseSignal = defineSignal<[Pause?]>('pause');
+// `temporal workflow signal --name pause` may send no input at all: handlers accept undefined too.
+export const pauseSignal = defineSignal<[Pause]>('pause');
 export const resumeSignal = defineSignal('resume');
 export const overrideSignal = defineSignal<[Override]>('override');
 export const retrySignal = defineSignal('retry');
@@ -34,7 +35,7 @@ export const skipSignal = defineSignal<[Skip]>('skip');
 export const feedbackSignal = defineSignal<[Feedback]>('feedback');
 export const progressSignal = defineSignal<[Progress]>('progress');
 
-export const pauseUpdate = defineUpdate<BuildStatusView, [Pause?]>('pause');
+export const pauseUpdate = defineUpdate<BuildStatusView, [Pause]>('pause');
 export const resumeUpdate = defineUpdate<BuildStatusView>('resume');
 export const overrideUpdate = defineUpdate<BuildStatusView, [Override]>('override');
 export const retryUpdate = defineUpdate<BuildStatusView>('retry');

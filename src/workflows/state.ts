@@ -111,7 +111,7 @@ export function initialState(request: BuildRequest, ids: { workflowId: string; r
   const checkpoints = selectedCheckpoints(request.plan, request.only).map((cp) => ({
     id: cp.id,
     title: cp.title,
-    status: 'pending' as CheckpointStatus,
+    status: (request.completed.includes(cp.id) && !request.only ? 'completed' : 'pending') as CheckpointStatus,
     commit: null,
     verifyAttempts: 0,
     taskGroups: cp.task_groups

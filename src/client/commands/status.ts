@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { runUrl } from '../../config/connection';
+import type { BuildStatusView } from '../../workflows/state';
+import { buildStatus, type BuildListing, listBuilds } from '../builds';
+import { type Command, parseOptions, print, printJson } from '../cli';
+import { withClient } from '../connect';
+import { InvalidInputError } from '../../model/errors';
+
+const Options = z.object({ json: z.boolean().default(false) });
+
+export const status: Command = {
+  name: 'status',
+  summary: 'Show one build in detail, or every build.',
+  usage: 'nightshift status [LABEL] [--json]',
+  help: `
+With LABEL: the build's status, position, checkpoints with their commits, attempts, DevNotes,
+the last error and the agent's last line (from the build's \`status\` query).
+Without: every build, newest first (from Temporal's visibility store; no worker needed).
+
+Options:
+  --json   machine-readable output (one build: label, workflowId, status, checkpoints[{id,title,status,commit}], devNotes, ...)
+
+Statuses: running, verifying, committing, paused, awaiting-human (verification-failed | escalated | stalled),
+completed, failed, cancelled.`,
+  async run(argv) {
+    const { options, positionals } = parseOptions('status', argv, { json: { type: 'boolean' } }, Options);
+    if (positionals.length > 1) throw new InvalidInputError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
+    const label = positionals[0];
+    return withClient(async ({ client, namespace }) => {
+      if (label) {
+        const view = await buildStatus(client, label);
+        const url = runUrl(namespace, view.workflowId, view.runId);
+        if (options.json) printJson({ ...view, url });
+        else printBuild(view, url);
+        return 0;
+      }
+      const builds = await listBuilds(client);
+      if (options.json) printJson(builds.map((b) => ({ ...b, url: runUrl(namespace, b.workflowId, b.runId) })));
+      else printList(builds);
+      return 0;
+    });
+  },
+};
+
+function printBuild(v: BuildStatusView, url: string): void {
+  print(`${v.label}: ${v.planTitle}`);
+  print(`  status     ${v.status}${v.reason ? ` (${v.reason})` : ''}${v.pauseRequested && v.status !== 'paused' ? ' — pause requested' : ''}`);
+  print(`  progress   ${v.percentComplete}%${v.position.checkpoint ? ` · at checkpoint ${v.position.checkpoint}${v.position.taskGroup ? `, task group ${v.position.taskGroup}` : ''}` : ''}`);
+  print(`  branch     ${v.branch ?? '-'} (${v.repo})`);
+  print(`  sessions   ${v.sessions}`);
+  print(`  web ui     ${url}`);
+  print('');
+  for (const cp of v.checkpoints) {
+    print(`  ${cp.status.padEnd(10)} checkpoint-${cp.id}: ${cp.title}${cp.commit ? `  ${cp.commit.slice(0, 10)}` : ''}`);
+    for (const g of cp.taskGroups) print(`  ${''.padEnd(10)}   ${g.status.padEnd(10)} ${g.id} ${g.title}${g.attempts ? ` (${g.attempts} failed)` : ''}`);
+  }
+  if (v.waiting) {
+    print('');
+    print(`  WAITING FOR YOU (${v.waiting.reason}) since ${v.waiting.since}`);
+    for (const line of v.waiting.message.split('\n').slice(0, 12)) print(`    ${line}`);
+    print(`  decide: nightshift retry ${v.label} | override ${v.label} --note "..." | skip ${v.label} --note "..."`);
+  }
+  if (v.lastError && !v.waiting && v.status !== 'completed') print(`\n  last error: ${v.lastError.split('\n')[0]}`);
+  if (v.lastOutput) print(`  agent:      ${v.lastOutput}`);
+  if (v.devNotes.length) {
+    print('\n  DevNotes:');
+    for (const n of v.devNotes) print(`    (${n.category}) ${n.content}`);
+  }
+}
+
+function printList(builds: BuildListing[]): void {
+  if (builds.length === 0) {
+    print('No builds yet. Start one with `nightshift start --plan plan.json --repo DIR`.');
+    return;
+  }
+  print(`${'LABEL'.padEnd(28)} ${'STATUS'.padEnd(15)} ${'CHECKPOINT'.padEnd(10)} STARTED`);
+  for (const b of builds) {
+    print(`${b.label.padEnd(28)} ${b.status.padEnd(15)} ${(b.checkpoint ?? '-').padEnd(10)} ${b.startTime.replace('T', ' ').slice(0, 19)}`);
+  }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { type Command, printHelp, wantsHelp } from './cli';
+import { cancel, controlCommands } from './commands/control';
+import { demo } from './commands/demo';
+import { logs } from './commands/logs';
+import { server } from './commands/server';
+import { start } from './commands/start';
+import { status } from './commands/status';
+import { worker } from './commands/worker';
+import { reportError } from './errors';
+
+const commands: Command[] = [demo, server, worker, start, status, logs, ...controlCommands, cancel];
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'nightshift: run autonomous coding-agent builds as durable Temporal workflows.',
+    '',
+    'Usage: nightshift <command> [options]     (nightshift <command> --help for details)',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (or TEMPORAL_PROFILE), NIGHTSHIFT_HOME, NIGHTSHIFT_UI_URL.',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`error: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  if (wantsHelp(rest)) {
+    printHelp(command);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => process.exit(reportError(err)),
+);

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { parseDuration } from '../model/duration';
+import type { PolicySchema } from '../model/request';
+
+const duration = (flag: string) =>
+  z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || parseDuration(v) !== undefined, { message: `expected a duration like 30s, 5m or 4h (--${flag})` });
+
+/** The failure-handling flags every command that starts work accepts; stored in the request. */
+export const policyFlags = {
+  'max-attempts': z.string().regex(/^[1-9]\d*$/, 'expected a whole number of attempts, at least 1').optional(),
+  'retry-interval': duration('retry-interval'),
+  'stall-timeout': duration('stall-timeout'),
+  'verify-timeout': duration('verify-timeout'),
+  'max-session-time': duration('max-session-time'),
+};
+
+export const policyOptions = `  --max-attempts N        attempts per step before asking you (default 3)
+  --retry-interval D      wait between attempts (default 5m); durations: 30s, 5m, 4h
+  --stall-timeout D       no agent output for D counts as a stall (default 4h)
+  --verify-timeout D      limit for each verification step (default 10m)
+  --max-session-time D    limit for one agent session (default 12h)`;
+
+export function policyFromFlags(o: { [K in keyof typeof policyFlags]?: string }): z.input<typeof PolicySchema> {
+  const policy: z.input<typeof PolicySchema> = {};
+  if (o['max-attempts']) policy.maxAttempts = Number(o['max-attempts']);
+  if (o['retry-interval']) policy.retryInterval = o['retry-interval'];
+  if (o['stall-timeout']) policy.stallTimeout = o['stall-timeout'];
+  if (o['verify-timeout']) policy.verifyTimeout = o['verify-timeout'];
+  if (o['max-session-time']) policy.maxSessionTime = o['max-session-time'];
+  return policy;
+}
