@@ -1,0 +1,93 @@
+/**
+ * Masks credentials before agent output is stored or shown: agents run with API keys in their
+ * environment and happily print them (`env`, `cat .env`, failing curl commands).
+ *
+ * Every pattern starts with a literal or a word boundary and uses bounded or single-pass character
+ * classes, so a multi-megabyte line costs one linear scan per pattern, never a backtracking blow-up.
+ */
+
+const REDACTED = '[REDACTED]';
+
+/** Well-known token shapes; each is replaced whole. Ordered specific-first (`sk-ant-` before `sk-`). */
+const TOKEN_PATTERNS: readonly RegExp[] = [
+  /\bsk-ant-[A-Za-z0-9_-]{10,}/g,
+  /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g,
+  /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g,
+  /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
+  /\bxox[baprs]-[A-Za-z0-9-]{10,}/g,
+  /\bAIza[0-9A-Za-z_-]{35}/g,
+];
+
+/** `Authorization: Bearer <token>`: the scheme stays so the line still reads as what it was. */
+const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
+
+/**
+ * `NAME=value`, `NAME: value`, `"name": "value"` where NAME has a secret-ish word. The scan is anchored
+ * on the word itself (cheap to find); the rest of the name is checked in code, so `max_tokens` or
+ * `monkey` are left alone while `API_KEY`, `apiKey`, `x-auth-token` and `DB_PASSWORD` are masked.
+ */
+const ASSIGNMENT =
+  /(key|token|secret|passw(?:or)?d)([A-Za-z0-9_-]{0,30})(["']?)(\s*[:=]\s*)(?:"([^"\n]{0,4096})"|'([^'\n]{0,4096})'|([^\s"'`,;&(){}[\]]{1,4096}))/gi;
+
+/** Name segments (after splitting on `_`, `-` and camelCase) that mark a value as a secret. */
+const SECRET_SEGMENTS = new Set([
+  'key',
+  'apikey',
+  'accesskey',
+  'secretkey',
+  'privatekey',
+  'token',
+  'authtoken',
+  'accesstoken',
+  'refreshtoken',
+  'secret',
+  'password',
+  'passwd',
+]);
+
+/** Values that are clearly not secrets: JSON literals and already-masked text. */
+const HARMLESS_VALUES = new Set(['', 'true', 'false', 'null', 'undefined', REDACTED]);
+
+const NAME_CHAR = /[A-Za-z0-9_-]/;
+const MAX_NAME_PREFIX = 64;
+
+function isSecretName(name: string): boolean {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[_-]+/);
+  return words.some((w) => SECRET_SEGMENTS.has(w));
+}
+
+function maskAssignment(
+  match: string,
+  word: string,
+  suffix: string,
+  nameQuote: string,
+  separator: string,
+  doubleQuoted: string | undefined,
+  singleQuoted: string | undefined,
+  bare: string | undefined,
+  offset: number,
+  whole: string,
+): string {
+  const value = doubleQuoted ?? singleQuoted ?? bare ?? '';
+  if (HARMLESS_VALUES.has(value)) return match;
+  // `const token = getToken()` is code, not a credential.
+  if (bare !== undefined && whole[offset + match.length] === '(') return match;
+  // The match starts at the secret word; walk back to the start of the name it belongs to.
+  let start = offset;
+  while (start > 0 && offset - start < MAX_NAME_PREFIX && NAME_CHAR.test(whole[start - 1] as string)) start--;
+  if (!isSecretName(whole.slice(start, offset) + word + suffix)) return match;
+  const quote = doubleQuoted !== undefined ? '"' : singleQuoted !== undefined ? "'" : '';
+  return `${word}${suffix}${nameQuote}${separator}${quote}${REDACTED}${quote}`;
+}
+
+/** Replaces credentials in `text` with `[REDACTED]`; text without any is returned unchanged. */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, REDACTED);
+  out = out.replace(BEARER, `$1 ${REDACTED}`);
+  if (/key|token|secret|passw/i.test(out)) out = out.replace(ASSIGNMENT, maskAssignment);
+  return out;
+}
