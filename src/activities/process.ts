@@ -19,6 +19,21 @@ export function groupExists(pgid: number): boolean {
   }
 }
 
+/** Alive and not a zombie (a zombie is dead; it only waits for a parent that may never reap it). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
 /**
  * Ends a whole process group: SIGTERM, then SIGKILL after `graceMs` for anything that ignores it
  * (agents spawn shells and test runners that do). Resolves when the group is gone.
@@ -38,7 +53,9 @@ export async function killGroup(pgid: number, graceMs = 3000): Promise<void> {
     } catch {
       /* already gone */
     }
-    while (groupExists(pgid)) await sleep(20);
+    // Bounded: members that are zombies (reparented to an init that does not reap) never leave.
+    const killDeadline = Date.now() + 2000;
+    while (groupExists(pgid) && Date.now() < killDeadline) await sleep(20);
   }
   liveGroups.delete(pgid);
 }

@@ -5,7 +5,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { TASK_QUEUE } from '../config/connection';
+import { taskQueue } from '../config/connection';
 import { ConflictError, NotFoundError } from '../model/errors';
 import { type BuildRequest, type BuildRequestInput, BuildRequestSchema } from '../model/request';
 import { describeIssues } from '../model/zodIssues';
@@ -34,7 +34,7 @@ export async function startBuild(
   const workflowId = buildWorkflowId(request.label);
   try {
     return await client.workflow.start(buildWorkflow, {
-      taskQueue: options.taskQueue ?? TASK_QUEUE,
+      taskQueue: options.taskQueue ?? taskQueue(),
       workflowId,
       args: [request],
       staticSummary: `${request.plan.title} (${request.plan.checkpoints.length} checkpoints)`,

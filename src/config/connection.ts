@@ -4,6 +4,11 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { EnvironmentError } from '../model/errors';
 
 export const TASK_QUEUE = 'nightshift';
+
+/** The task queue builds run on: `NIGHTSHIFT_TASK_QUEUE`, default `nightshift`. */
+export function taskQueue(): string {
+  return process.env.NIGHTSHIFT_TASK_QUEUE || TASK_QUEUE;
+}
 export const DEFAULT_ADDRESS = 'localhost:7233';
 
 export interface ConnectionConfig {

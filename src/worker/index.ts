@@ -1,6 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import { Connection } from '@temporalio/client';
-import { connectionConfig, nightshiftHome, TASK_QUEUE } from '../config/connection';
+import { connectionConfig, nightshiftHome, taskQueue } from '../config/connection';
 import { ensureSearchAttributes } from '../server/searchAttributes';
 import { createNightshiftWorker } from './createWorker';
 
@@ -12,8 +12,9 @@ export async function runWorker(log: (line: string) => void = (l) => process.std
   await client.close();
   const connection = await NativeConnection.connect({ address: cfg.address, ...cfg.options });
   const home = nightshiftHome();
-  const worker = await createNightshiftWorker({ connection, namespace: cfg.namespace, home });
-  log(`nightshift worker: ${cfg.address} namespace ${cfg.namespace}, task queue ${TASK_QUEUE}, home ${home}`);
+  const queue = taskQueue();
+  const worker = await createNightshiftWorker({ connection, namespace: cfg.namespace, home, taskQueue: queue });
+  log(`nightshift worker: ${cfg.address} namespace ${cfg.namespace}, task queue ${queue}, home ${home}`);
   log('Ctrl-C stops it; running agent sessions are cancelled and their processes killed.');
   try {
     await worker.run();

@@ -145,11 +145,12 @@ class Build {
   installHandlers(): void {
     const s = this.state;
     setHandler(statusQuery, () => toStatus(s));
+    const decided = () => s.pendingDecision === null && !s.retryNow;
     this.human<[Pause]>(pauseSignal, pauseUpdate, () => validatePause(s), (p) => this.pause(p));
-    this.human(resumeSignal, resumeUpdate, () => validateResume(s), () => applyResume(s));
-    this.human(overrideSignal, overrideUpdate, (o) => validateOverride(s, o), (o) => applyOverride(s, o));
-    this.human(retrySignal, retryUpdate, () => validateRetry(s), () => applyRetry(s));
-    this.human(skipSignal, skipUpdate, (k) => validateSkip(s, k), (k) => this.skip(k.note));
+    this.human(resumeSignal, resumeUpdate, () => validateResume(s), () => applyResume(s), () => s.status !== 'paused');
+    this.human(overrideSignal, overrideUpdate, (o) => validateOverride(s, o), (o) => applyOverride(s, o), decided);
+    this.human(retrySignal, retryUpdate, () => validateRetry(s), () => applyRetry(s), decided);
+    this.human(skipSignal, skipUpdate, (k) => validateSkip(s, k), (k) => this.skip(k.note), decided);
     this.human(feedbackSignal, feedbackUpdate, (f) => validateFeedback(s, f), (f) => applyFeedback(s, f));
     setHandler(progressSignal, (p) => {
       this.progressAt.set(p.session, ++this.progressSeq);
@@ -159,13 +160,15 @@ class Build {
 
   /**
    * A human message as a signal (ignored with a warning when it cannot apply, so `temporal workflow
-   * signal` never breaks a build) and as an update whose validator rejects it with the reason.
+   * signal` never breaks a build) and as an update whose validator rejects it with the reason. The
+   * update answers once the build has acted on it (`settled`), so the caller sees the new state.
    */
   private human<A extends unknown[]>(
     signal: SignalDefinition<A>,
     update: UpdateDefinition<BuildStatusView, A>,
     validate: (...args: A) => string | undefined,
     apply: (...args: A) => void,
+    settled?: () => boolean,
   ): void {
     setHandler(signal, (...args: A) => {
       const why = validate(...args);
@@ -175,9 +178,10 @@ class Build {
     });
     setHandler(
       update,
-      (...args: A) => {
+      async (...args: A) => {
         apply(...args);
         this.touch();
+        if (settled) await condition(settled, '30s');
         return toStatus(this.state);
       },
       {
@@ -490,10 +494,10 @@ class Build {
   private async awaitHuman(reason: WaitReason, step: string, message: string): Promise<Decision> {
     const s = this.state;
     s.pendingDecision = null;
+    await this.notify('escalated', `build ${s.label} needs a decision (${reason}) at ${step}: ${message}`);
     s.waiting = { reason, step, message, since: now() };
     this.setStatus('awaiting-human');
     await this.record();
-    await this.notify('escalated', `build ${s.label} needs a decision (${reason}) at ${step}: ${message}`);
     await condition(() => s.pendingDecision !== null);
     const decision = takeDecision(s);
     s.pendingDecision = null;

@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { type WorkflowHandle, WorkflowUpdateFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../model/errors';
 import {
@@ -26,7 +26,7 @@ interface Verb {
   help: string;
   spec: OptionSpec;
   schema: z.ZodType;
-  send(handle: ReturnType<import('@temporalio/client').Client['workflow']['getHandle']>, o: Record<string, unknown>, rest: string[]): Promise<BuildStatusView>;
+  send(handle: WorkflowHandle, o: Record<string, unknown>, rest: string[]): Promise<BuildStatusView>;
 }
 
 const json = { json: { type: 'boolean' } } as const;
