@@ -1,10 +1,11 @@
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { adapterFor } from '../agents';
 import type { OutputParser } from '../agents/types';
 import { progressSignal } from '../workflows/messages';
-import type { HomeLayout } from './paths';
+import { type HomeLayout, pad } from './paths';
 import { killGroup, killRecordedGroup, spawnGroup, writePidRecord } from './process';
 import type { SessionInput, SessionResult } from './types';
 
@@ -41,16 +42,17 @@ function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): vo
 export async function runAgentSession(layout: HomeLayout, input: SessionInput): Promise<SessionResult> {
   const ctx = Context.current();
   const { label, session } = input;
-  mkdirSync(layout.sessionsDir(label), { recursive: true });
-  const promptFile = layout.sessionPrompt(label, session);
-  const transcriptPath = layout.sessionLog(label, session);
+  const dir = input.sessionsDir ?? layout.sessionsDir(label);
+  mkdirSync(dir, { recursive: true });
+  const promptFile = join(dir, `session-${pad(session)}.prompt.md`);
+  const transcriptPath = join(dir, `session-${pad(session)}.log`);
   writeFileSync(promptFile, input.prompt);
 
   const pidFile = layout.pidFile(label, `checkpoint-${input.checkpointId}-group-${input.taskGroupId}`);
   const orphan = await killRecordedGroup(pidFile);
 
   const adapter = adapterFor(input.agent);
-  const invocation = { prompt: input.prompt, promptFile, completionPromise: 'DONE' };
+  const invocation = { prompt: input.prompt, promptFile, completionPromise: input.completionPromise ?? 'DONE' };
   const argv = adapter.argv(invocation);
   const parser: OutputParser = adapter.parser(invocation);
 
@@ -97,6 +99,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
         NIGHTSHIFT_TASK_GROUP: input.taskGroupId,
         NIGHTSHIFT_SESSION: String(session),
         NIGHTSHIFT_PROMPT_FILE: promptFile,
+        ...(input.env ?? {}),
       },
       onStdout: (chunk) => {
         bytes += chunk.length;

@@ -26,6 +26,12 @@ export interface SessionInput {
   agent: AgentSpec;
   /** How often, at most, the activity signals `progress` while the agent prints output. */
   progressEveryMs: number;
+  /** Where the transcript and prompt go (default NIGHTSHIFT_HOME/builds/<label>/sessions). */
+  sessionsDir?: string;
+  /** The completion promise to look for: `<promise>TEXT</promise>` (default DONE). */
+  completionPromise?: string;
+  /** Extra environment for the agent (e.g. NIGHTSHIFT_LOOP_TASK). */
+  env?: Record<string, string>;
 }
 export interface SessionResult {
   session: number;
