@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 import { type Command, printHelp, wantsHelp } from './cli';
+import { add } from './commands/add';
 import { cancel, controlCommands } from './commands/control';
 import { demo } from './commands/demo';
 import { logs } from './commands/logs';
+import { loop } from './commands/loop';
+import { schedule } from './commands/schedule';
+import { queue } from './commands/queue';
+import { queueVerbCommands } from './commands/queueVerbs';
+import { report } from './commands/report';
 import { server } from './commands/server';
 import { start } from './commands/start';
 import { status } from './commands/status';
 import { worker } from './commands/worker';
 import { reportError } from './errors';
 
-const commands: Command[] = [demo, server, worker, start, status, logs, ...controlCommands, cancel];
+const commands: Command[] = [demo, server, worker, start, status, logs, ...controlCommands, cancel, loop, schedule, add, queue, ...queueVerbCommands, report];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

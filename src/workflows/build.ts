@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -9,6 +10,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
   allHandlersFinished,
@@ -118,12 +120,14 @@ export async function buildWorkflow(request: BuildRequest, carried?: BuildState)
       });
       throw err;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    // Anything but an ApplicationFailure is a bug in this code: let the workflow task fail and be
+    // retried, so a fixed worker picks the build up where it was instead of losing it.
+    if (!(err instanceof TemporalFailure)) throw err;
+    const message = err instanceof ActivityFailure && err.cause ? err.cause.message : err.message;
     state.lastError = message;
     await build.finish('failed');
     await build.notify('failed', `build ${state.label} failed: ${message}`);
-    if (err instanceof ApplicationFailure) throw err;
-    throw ApplicationFailure.nonRetryable(message, 'BuildFailed');
+    throw err;
   }
 }
 
@@ -412,13 +416,17 @@ class Build {
       heartbeatTimeout: policy.heartbeatTimeout,
       // Attempts are counted by this workflow, so exits, stalls and lost workers share one count.
       retry: { maximumAttempts: 1 },
+      // Pause-now, skip, stall and cancel go on only once the agent's process group is dead.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     });
     const scope = new CancellationScope();
     this.running.set(key, scope);
     this.progressAt.set(session, this.progressSeq);
     let done = false;
     let stalled = false;
-    const stallWatch = (async () => {
+    // The stall timer ends with the session (`done`), never by cancellation: a cancelled build must
+    // not leave it rejecting with nobody listening.
+    const stallWatch = CancellationScope.nonCancellable(async () => {
       while (!done) {
         const seen = this.progressAt.get(session);
         const moved = await condition(() => done || this.progressAt.get(session) !== seen, policy.stallTimeout);
@@ -428,7 +436,7 @@ class Build {
           return;
         }
       }
-    })();
+    });
     this.touch();
     setCurrentDetails(this.details(`session ${session}: checkpoint ${cp.id}, task group ${group.id}`));
     try {
@@ -511,9 +519,10 @@ class Build {
     const s = this.state;
     if (!s.pauseRequested) return;
     const before = s.status;
+    const reason = s.pauseRequested.reason;
     this.setStatus('paused');
     await this.record();
-    await this.notify('paused', `build ${s.label} paused${s.pauseRequested.reason ? `: ${s.pauseRequested.reason}` : ''}`);
+    await this.notify('paused', `build ${s.label} paused${reason ? `: ${reason}` : ''}`);
     await condition(() => s.pauseRequested === null);
     this.setStatus(before === 'paused' ? 'running' : before);
     await this.record();
@@ -557,7 +566,23 @@ class Build {
   }
 
   async notify(event: Parameters<Activities['notify']>[0]['event'], message: string): Promise<void> {
-    await quick.notify({ label: this.state.label, event, message });
+    const input = { label: this.state.label, event, message };
+    await quick.notify(input);
+    // The webhook (NIGHTSHIFT_WEBHOOK_URL on the worker) is best effort: a few quick attempts, then
+    // given up; its failure is only logged. The build does not wait for it, except briefly when it
+    // ends, since a post still pending when the workflow closes would be dropped.
+    const webhook = proxyActivities<Activities>({
+      startToCloseTimeout: '15 seconds',
+      retry: { maximumAttempts: 5, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '4s' },
+    });
+    let settled = false;
+    void webhook
+      .notifyWebhook(input)
+      .catch((err: unknown) => log.warn(`webhook for ${event} gave up`, { error: String(err) }))
+      .finally(() => {
+        settled = true;
+      });
+    if (event === 'completed' || event === 'failed' || event === 'cancelled') await condition(() => settled, '3 seconds');
   }
 
   private worktree(): string {

@@ -5,6 +5,7 @@ import { statusQuery } from '../../src/workflows/messages';
 import type { BuildStatusView } from '../../src/workflows/state';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
+import { recordHistory } from '../support/histories';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -19,7 +20,8 @@ describe('a build of three checkpoints', () => {
     const repo = makeRepo();
     const mainBefore = gitIn(repo, 'rev-parse', 'main');
     const taskQueue = env.taskQueue();
-    const { worker, home } = await env.worker({ taskQueue });
+    // No workflow cache: every workflow task replays the history from the start.
+    const { worker, home } = await env.worker({ taskQueue, maxCachedWorkflows: 0 });
     const label = `three-${Date.now()}`;
     const scenario = writeJson(join(tempDir('scenario'), 'scenario.json'), {
       rules: [{ when: { checkpoint: '2' }, do: [{ tick: { every: 300, count: 10, text: 'thinking' } }, { print: 'DEVNOTE discovery: step 2 was bigger than planned' }, { edit: true }] }],
@@ -38,6 +40,7 @@ describe('a build of three checkpoints', () => {
       expect(during.status).toBe('running');
       expect(during.checkpoints[0]?.status).toBe('completed');
       const r = await handle.result();
+      await recordHistory(handle, 'happy-path');
       return { ...r, status: await buildStatus(env.client, label) };
     });
 
@@ -66,5 +69,21 @@ describe('a build of three checkpoints', () => {
     expect(progress).toContain('[x] Checkpoint 2: Step 2');
     const transcript = readFileSync(join(home, 'builds', label, 'sessions', 'session-002.log'), 'utf8');
     expect(transcript).toContain('thinking 10/10');
+  });
+});
+
+describe('a build whose repo is not a git repository', () => {
+  it('fails with a clear reason instead of retrying forever', async () => {
+    const taskQueue = env.taskQueue();
+    const { worker } = await env.worker({ taskQueue });
+    const label = `norepo-${Date.now()}`;
+    const request = parseBuildRequest({ label, repo: tempDir('not-a-repo'), plan: samplePlan(1) });
+    await worker.runUntil(async () => {
+      const handle = await startBuild(env.client, request, { taskQueue });
+      await expect(handle.result()).rejects.toThrow(/Workflow execution failed/);
+      const view = await buildStatus(env.client, label);
+      expect(view.status).toBe('failed');
+      expect(view.lastError).toMatch(/is not a git repository/);
+    });
   });
 });

@@ -131,8 +131,9 @@ describe('pause, resume, feedback, cancel', () => {
       await untilStatus(handle, (v) => v.sessions === 1, 'the first session');
       await handle.signal(pauseSignal, { reason: 'reviewing' });
       const paused = await untilStatus(handle, (v) => v.status === 'paused', 'paused');
-      // The running session finished and was committed; nothing new started.
-      expect(paused.checkpoints[0]?.status).toBe('completed');
+      // The running session finished; the build stopped at the boundary after it, before verifying.
+      expect(paused.checkpoints[0]?.taskGroups[0]?.status).toBe('done');
+      expect(paused.checkpoints[0]?.commit).toBeNull();
       expect(paused.sessions).toBe(1);
       await new Promise((r) => setTimeout(r, 1500));
       expect((await handle.query(statusQuery)).sessions).toBe(1);
