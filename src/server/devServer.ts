@@ -17,6 +17,8 @@ export interface DevServerOptions {
   stdio?: 'inherit' | 'ignore';
   log?: (line: string) => void;
   headless?: boolean;
+  /** `--dynamic-config-value KEY=VALUE` pairs (tests use them to make continue-as-new come early). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -49,6 +51,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level', 'error',
     ...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...searchAttributeFlags(),
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
   ];
   const child = spawn(cli, args, { stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'] });
   const address = `${ip}:${port}`;

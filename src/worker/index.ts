@@ -13,7 +13,15 @@ export async function runWorker(log: (line: string) => void = (l) => process.std
   const connection = await NativeConnection.connect({ address: cfg.address, ...cfg.options });
   const home = nightshiftHome();
   const queue = taskQueue();
-  const worker = await createNightshiftWorker({ connection, namespace: cfg.namespace, home, taskQueue: queue });
+  // A prebuilt workflow bundle (NIGHTSHIFT_WORKFLOW_BUNDLE) skips bundling at start: faster restarts.
+  const bundle = process.env.NIGHTSHIFT_WORKFLOW_BUNDLE;
+  const worker = await createNightshiftWorker({
+    connection,
+    namespace: cfg.namespace,
+    home,
+    taskQueue: queue,
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+  });
   log(`nightshift worker: ${cfg.address} namespace ${cfg.namespace}, task queue ${queue}, home ${home}`);
   log('Ctrl-C stops it; running agent sessions are cancelled and their processes killed.');
   try {

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { checkboxItems } from '../../model/taskList';
 import { type Scenario, ScenarioSchema, type ScriptedAction } from './scenario';
 
 function arg(name: string): string | undefined {
@@ -58,6 +59,19 @@ function edit(promptFile: string | undefined): void {
   for (const t of tasks) process.stdout.write(`implemented ${t.slice(2)}\n`);
 }
 
+/** What an executor session of a structured loop does to its checklist: `[ ]` -> `[x]`, in order. */
+function tickBoxes(path: string | undefined, count: number): void {
+  if (!path) throw new Error('tickBox needs a path (or NIGHTSHIFT_TASK_LIST)');
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const open = checkboxItems(lines.join('\n')).filter((i) => !i.done).slice(0, count);
+  for (const item of open) {
+    const i = item.line - 1;
+    lines[i] = (lines[i] as string).replace(/\[ \]/, '[x]');
+    process.stdout.write(`ticked: ${item.text}\n`);
+  }
+  writeFileSync(path, lines.join('\n'));
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function run(action: ScriptedAction, promptFile: string | undefined): Promise<void> {
@@ -85,6 +99,7 @@ async function run(action: ScriptedAction, promptFile: string | undefined): Prom
   } else if ('pidFile' in action) writeFileSync(action.pidFile, String(process.pid));
   else if ('edit' in action) edit(promptFile);
   else if ('exit' in action) process.exit(action.exit);
+  else if ('tickBox' in action) tickBoxes(action.tickBox.path ?? process.env.NIGHTSHIFT_TASK_LIST, action.tickBox.count);
 }
 
 async function main(): Promise<void> {

@@ -19,6 +19,8 @@ const Action = z.union([
   z.object({ pidFile: z.string() }),
   z.object({ edit: z.literal(true) }),
   z.object({ exit: z.number().int() }),
+  /** Tick the first `count` open boxes of a checklist (default: the loop's task_list.md, $NIGHTSHIFT_TASK_LIST). */
+  z.object({ tickBox: z.object({ path: z.string().optional(), count: z.number().int().positive().default(1) }) }),
 ]);
 export type ScriptedAction = z.infer<typeof Action>;
 

@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { commitLoopSession, type LoopCommitInput } from './loopCommit';
+import { appendLoopProgress, type LoopProgressInput, type LoopRepoInput, loopSessionsDir, loopSnapshot, type PrepareLoopInput, prepareLoop } from './loopFiles';
+import { HomeLayout, pad } from './paths';
+import type { VerifyResult } from './types';
+import { runVerification } from './verify';
+
+export interface LoopVerifyInput extends LoopRepoInput {
+  session: number;
+  command: string;
+  timeoutMs: number;
+}
+
+/** Verification logs of a loop sit next to its transcripts: `sessions/session-NNN.verify.log`. */
+class LoopVerifyLayout extends HomeLayout {
+  constructor(
+    home: string,
+    private readonly sessionsDir_: string,
+  ) {
+    super(home);
+  }
+  override verifyLog(_label: string, _checkpoint: string, attempt: number): string {
+    return join(this.sessionsDir_, `session-${pad(attempt)}.verify.log`);
+  }
+}
+
+/** The loop workflow's activities (seed 003 and seed 000's scheduled sessions). */
+export function loopActivities(layout: HomeLayout) {
+  return {
+    prepareLoop: (input: PrepareLoopInput) => prepareLoop(input),
+    loopSnapshot: (input: LoopRepoInput) => loopSnapshot(input),
+    appendLoopProgress: async (input: LoopProgressInput) => appendLoopProgress(input),
+    commitLoopSession: (input: LoopCommitInput) => commitLoopSession(input),
+    /** The loop's `verify` command, run before a claimed completion is accepted. */
+    verifyLoopCompletion: (input: LoopVerifyInput): Promise<VerifyResult> =>
+      runVerification(new LoopVerifyLayout(layout.home, loopSessionsDir(input.repo, input.taskName)), {
+        label: input.taskName,
+        checkpointId: 'loop',
+        attempt: input.session,
+        worktree: input.repo,
+        steps: [{ name: input.command, run: input.command }],
+        timeoutMs: input.timeoutMs,
+      }),
+  };
+}

@@ -1,0 +1,256 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { runUrl } from '../../config/connection';
+import { InvalidInputError } from '../../model/errors';
+import { type LoopRequestInput, loopWorkflowId } from '../../model/loopRequest';
+import { AGENT_KINDS, slugify } from '../../model/request';
+import { loopStatusQuery } from '../../workflows/loopMessages';
+import { LOOP_TERMINAL, type LoopStatusView } from '../../workflows/loopState';
+import { type Command, parseOptions, print, printJson } from '../cli';
+import { withClient } from '../connect';
+import { continueLoop, type LoopListing, listLoops, loopStatus, parseLoopRequest, startLoop } from '../loops';
+import { policyFlags, policyFromFlags, policyOptions } from '../policyFlags';
+
+const count = (what: string) => z.string().regex(/^[1-9]\d*$/, `expected a whole number of ${what}, at least 1`).optional();
+const usd = z.string().regex(/^\d+(\.\d+)?$/, 'expected an amount in USD, like 5 or 2.50').optional();
+
+const Options = z
+  .object({
+    repo: z.string().optional(),
+    'task-name': z.string().optional(),
+    lightweight: z.boolean().default(false),
+    'max-sessions': count('sessions'),
+    'completion-promise': z.string().min(1).optional(),
+    verify: z.string().min(1).optional(),
+    'session-budget': usd,
+    budget: usd,
+    'log-file': z.string().optional(),
+    'no-commit': z.boolean().default(false),
+    agent: z.enum(AGENT_KINDS).optional(),
+    'agent-command': z.string().optional(),
+    scenario: z.string().optional(),
+    continue: z.boolean().default(false),
+    list: z.boolean().default(false),
+    status: z.boolean().default(false),
+    wait: z.boolean().default(false),
+    json: z.boolean().default(false),
+    ...policyFlags,
+  })
+  .refine((o) => [o.continue, o.list, o.status].filter(Boolean).length <= 1, { message: 'give at most one of --continue, --list, --status', path: ['continue'] })
+  .refine((o) => o.agent !== 'command' || o['agent-command'], { message: '--agent command needs --agent-command "<program> <args>"', path: ['agentCommand'] });
+type Options = z.infer<typeof Options>;
+
+export const loop: Command = {
+  name: 'loop',
+  summary: 'Work on one task over many agent sessions until it is done (seed 003).',
+  usage: 'nightshift loop "task description" --repo DIR [options] | --continue [NAME] | --status NAME | --list',
+  help: `
+The agent works in the repository's checkout on its current branch; the loop's files live in
+<repo>/.autonomous/<task-name>/ (task_list.md, progress.md, sessions/session-NNN.log), kept out of git
+through .git/info/exclude. One runner per task: the workflow id loop-<task-name> is the lock.
+
+Options:
+  --repo DIR                the git repository to work in (default: .)
+  --task-name NAME          the task's name (default: from the description)
+  --lightweight             Ralph-style: the same prompt every session, no task list (default: structured:
+                            an initializer session writes task_list.md, executors tick its items)
+  --max-sessions N          stop as max-sessions-reached after N sessions of this runner (default: unlimited)
+  --completion-promise TEXT the agent prints <promise>TEXT</promise> when done (default: DONE)
+  --verify CMD              a claimed completion counts only if \`sh -c CMD\` passes in the repo; otherwise it
+                            is recorded as a false completion and the loop goes on
+  --session-budget USD      per-session budget (given to the agent; a session reporting more ends the loop)
+  --budget USD              budget of this runner; the loop stops as budget-exceeded when it is spent
+  --log-file FILE           also append a seed-000 build-session entry to FILE (relative to the repo)
+  --no-commit               do not commit after each session (default: one commit "session-N: <summary>")
+  --agent scripted|command
+  --agent-command CMD       with --agent command: "<program> <args>", {prompt_file} is replaced
+  --scenario FILE           with --agent scripted: what the built-in agent should do
+${policyOptions}
+  --continue [NAME]         a new runner for a stopped task (default: the most recent one); sessions keep their
+                            numbers and the counters (sessions, cost, false completions) carry over.
+                            --max-sessions, --verify, --budget, --session-budget, --agent... override the old ones
+  --status NAME             the task's state: sessions, checkboxes, completion, false completions, cost
+  --list                    every task with its sessions and checkbox progress (with --repo: also task dirs on disk)
+  --wait                    follow the loop until it stops or needs you
+  --json                    machine-readable output
+
+A failing session is retried (--max-attempts, --retry-interval), then waits for you:
+  temporal workflow signal --workflow-id loop-NAME --name retry            run it again
+  temporal workflow update execute --workflow-id loop-NAME --name override --input '{"note":"why"}'
+Cancel a loop with: temporal workflow cancel --workflow-id loop-NAME
+
+Examples:
+  nightshift loop "Build a REST API for todos" --repo ~/src/api --max-sessions 10
+  nightshift loop "Fix all failing tests in src/" --lightweight --verify "npm test" --repo .
+  nightshift loop --continue rest-api --max-sessions 5`,
+  async run(argv) {
+    const { options: o, positionals } = parseOptions('loop', argv, spec, Options);
+    return withClient(async ({ client, namespace }) => {
+      if (o.list) return list(client, o, positionals);
+      if (o.status) return status(client, o, positionals);
+      if (o.continue) {
+        if (positionals.length > 1) throw new InvalidInputError(`unexpected arguments: ${positionals.slice(1).join(' ')}`, '--continue');
+        const { handle, request, counters } = await continueLoop(client, positionals[0], overridesFrom(o));
+        return started(client, namespace, o, handle.workflowId, handle.firstExecutionRunId, request.taskName, `continued after ${counters.sessions} session(s)`);
+      }
+      const task = positionals.join(' ').trim();
+      if (!task) throw new InvalidInputError('a task description is required', undefined, 'Usage: nightshift loop "task description" --repo DIR');
+      const repo = resolve(o.repo ?? '.');
+      if (spawnSync('git', ['-C', repo, 'rev-parse', '--git-dir']).status !== 0) {
+        throw new InvalidInputError(`${repo} is not a git repository`, '--repo', 'Point --repo at the repository the agent should work in.');
+      }
+      const request = parseLoopRequest(
+        {
+          taskName: o['task-name'] ?? defaultTaskName(task),
+          task,
+          repo,
+          mode: o.lightweight ? 'lightweight' : 'structured',
+          ...(o['completion-promise'] ? { completionPromise: o['completion-promise'] } : {}),
+          commitEachSession: !o['no-commit'],
+          ...overridesFrom(o),
+        },
+        '--task-name',
+      );
+      const handle = await startLoop(client, request);
+      return started(client, namespace, o, handle.workflowId, handle.firstExecutionRunId, request.taskName, `${request.mode} mode`);
+    });
+  },
+};
+
+const spec = {
+  repo: { type: 'string' },
+  'task-name': { type: 'string' },
+  lightweight: { type: 'boolean' },
+  'max-sessions': { type: 'string' },
+  'completion-promise': { type: 'string' },
+  verify: { type: 'string' },
+  'session-budget': { type: 'string' },
+  budget: { type: 'string' },
+  'log-file': { type: 'string' },
+  'no-commit': { type: 'boolean' },
+  agent: { type: 'string' },
+  'agent-command': { type: 'string' },
+  scenario: { type: 'string' },
+  continue: { type: 'boolean', short: 'c' },
+  list: { type: 'boolean', short: 'l' },
+  status: { type: 'boolean' },
+  wait: { type: 'boolean' },
+  json: { type: 'boolean' },
+  'max-attempts': { type: 'string' },
+  'retry-interval': { type: 'string' },
+  'stall-timeout': { type: 'string' },
+  'verify-timeout': { type: 'string' },
+  'max-session-time': { type: 'string' },
+} as const;
+
+/** The settings a flag gives explicitly: a new loop's request, or what `--continue` replaces. */
+function overridesFrom(o: Options): Partial<LoopRequestInput> {
+  const policy = policyFromFlags(o);
+  return {
+    ...(o['max-sessions'] ? { maxSessions: Number(o['max-sessions']) } : {}),
+    ...(o.verify ? { verify: o.verify } : {}),
+    ...(o['session-budget'] ? { sessionBudgetUsd: Number(o['session-budget']) } : {}),
+    ...(o.budget ? { buildBudgetUsd: Number(o.budget) } : {}),
+    ...(o['log-file'] ? { logFile: o['log-file'] } : {}),
+    ...(o.agent || o.scenario || o['agent-command']
+      ? {
+          agent: {
+            kind: o.agent ?? (o['agent-command'] ? 'command' : 'scripted'),
+            ...(o['agent-command'] ? { command: o['agent-command'] } : {}),
+            ...(o.scenario ? { scenario: resolve(o.scenario) } : {}),
+          },
+        }
+      : {}),
+    ...(Object.keys(policy).length > 0 ? { policy } : {}),
+  };
+}
+
+function defaultTaskName(task: string): string {
+  return slugify(task.split(/\r?\n/)[0] ?? task).slice(0, 40).replace(/-+$/, '') || 'task';
+}
+
+async function started(client: Client, namespace: string, o: Options, workflowId: string, runId: string, taskName: string, what: string): Promise<number> {
+  const url = runUrl(namespace, workflowId, runId);
+  if (!o.json) {
+    print(`Started loop ${taskName} (${what}): ${workflowId}`);
+    print(`  Web UI: ${url}`);
+    print(`  follow: nightshift loop --status ${taskName}`);
+  }
+  if (!o.wait) {
+    if (o.json) printJson({ taskName, workflowId, runId, url });
+    return 0;
+  }
+  const final = await followLoop(client, taskName);
+  if (o.json) printJson({ taskName, workflowId, runId, url, status: final });
+  return final.status === 'completed' ? 0 : final.status === 'awaiting-human' ? 3 : 1;
+}
+
+/** Prints each new session, status and agent line until the loop stops or waits for a person. */
+async function followLoop(client: Client, taskName: string, intervalMs = 500): Promise<LoopStatusView> {
+  const handle = client.workflow.getHandle(loopWorkflowId(taskName));
+  let last = '';
+  for (;;) {
+    const view = await handle.query(loopStatusQuery).catch(() => undefined);
+    if (view) {
+      const line = summary(view);
+      if (line !== last) print(`  ${new Date().toISOString().slice(11, 19)}  ${line}`);
+      last = line;
+      if (view.status === 'awaiting-human' || LOOP_TERMINAL.includes(view.status)) return view;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+function summary(v: LoopStatusView): string {
+  const boxes = v.checkboxes ? ` · ${v.checkboxes.done}/${v.checkboxes.total} boxes` : '';
+  const fc = v.falseCompletionCount ? ` · ${v.falseCompletionCount} false completion(s)` : '';
+  return `${v.status} · session ${v.sessions}${boxes}${fc}${v.lastOutput ? ` · ${v.lastOutput.slice(0, 80)}` : ''}`;
+}
+
+async function status(client: Client, o: Options, positionals: string[]): Promise<number> {
+  const [name, ...rest] = positionals;
+  if (!name || rest.length > 0) throw new InvalidInputError('--status takes one task NAME', '--status', 'Usage: nightshift loop --status NAME');
+  const v = await loopStatus(client, name);
+  if (o.json) {
+    printJson(v);
+    return 0;
+  }
+  print(`${v.taskName} (${v.mode}): ${v.status}${v.stopReason ? ` — ${v.stopReason}` : ''}`);
+  print(`  sessions   ${v.sessions} in total, ${v.runSessions} by this runner${v.maxSessions ? ` (at most ${v.maxSessions})` : ''}`);
+  if (v.checkboxes) print(`  task list  ${v.checkboxes.done}/${v.checkboxes.total} done${v.nextItem ? ` · next: ${v.nextItem}` : ''}`);
+  print(`  completion ${v.completion ? `session ${v.completion.session} by ${v.completion.by}${v.completion.verified ? ', verified' : ''}` : `not yet (<promise>${v.completionPromise}</promise>)`}`);
+  print(`  false      ${v.falseCompletionCount} false completion(s)${v.falseCompletions.length ? `, last in session ${v.falseCompletions[v.falseCompletions.length - 1]?.session}` : ''}`);
+  print(`  cost       $${v.costUsd.toFixed(2)}`);
+  print(`  files      ${v.dir}`);
+  if (v.lastCommit) print(`  commit     ${v.lastCommit.slice(0, 12)}`);
+  if (v.waiting) print(`  WAITING    ${v.waiting.message.split('\n')[0]}`);
+  if (v.lastOutput) print(`  agent      ${v.lastOutput.slice(0, 120)}`);
+  return 0;
+}
+
+async function list(client: Client, o: Options, positionals: string[]): Promise<number> {
+  if (positionals.length > 0) throw new InvalidInputError(`unexpected arguments: ${positionals.join(' ')}`, '--list');
+  const loops = await listLoops(client, o.repo ? { repo: resolve(o.repo) } : {});
+  if (o.json) {
+    printJson(loops);
+    return 0;
+  }
+  if (loops.length === 0) {
+    print('No loops yet. Start one with `nightshift loop "task" --repo DIR`.');
+    return 0;
+  }
+  const rows = loops.map((l: LoopListing) => [
+    l.taskName,
+    l.status,
+    l.mode ?? '-',
+    String(l.sessions),
+    l.checkboxes ? `${l.checkboxes.done}/${l.checkboxes.total}` : '-',
+    l.falseCompletions ? String(l.falseCompletions) : '-',
+  ]);
+  const head = ['TASK', 'STATUS', 'MODE', 'SESSIONS', 'BOXES', 'FALSE'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  for (const r of [head, ...rows]) print(r.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd());
+  return 0;
+}

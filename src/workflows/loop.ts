@@ -1,0 +1,420 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  TemporalFailure,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { createActivities } from '../activities';
+import type { LoopSnapshot } from '../activities/loopFiles';
+import type { SessionResult } from '../activities/types';
+import { loopPrompt } from '../model/loopPrompt';
+import type { LoopRequest, LoopStatus } from '../model/loopRequest';
+import { progressInterval } from './build';
+import {
+  LOOP_MEMO,
+  loopOverrideSignal,
+  loopOverrideUpdate,
+  loopRetrySignal,
+  loopRetryUpdate,
+  loopStatusQuery,
+} from './loopMessages';
+import {
+  acceptCompletion,
+  addCost,
+  applyLoopOverride,
+  applyLoopRetry,
+  beginSession,
+  claimedCompletion,
+  countersOf,
+  type Decision,
+  finishLoop,
+  initialLoopState,
+  limitBeforeSession,
+  loopDir,
+  type LoopState,
+  type LoopStatusView,
+  rejectCompletion,
+  sessionDone,
+  sessionFailed,
+  sessionOverBudget,
+  sessionSummary,
+  toLoopStatus,
+  validateLoopOverride,
+  validateLoopRetry,
+} from './loopState';
+import { type Override, progressSignal } from './messages';
+import { NightshiftLabel, NightshiftStatus } from './searchAttributes';
+
+type Activities = ReturnType<typeof createActivities>;
+/** `costUsd` is reported by agents that know their cost; absent means 0. */
+type Costed = SessionResult & { costUsd?: number | null };
+type Stop = { status: LoopStatus; reason: string };
+type Outcome = { kind: 'ok'; result: Costed } | { kind: 'failed'; error: string; result?: Costed } | { kind: 'interrupted' };
+
+const files = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['InvalidRepo'] },
+});
+const git = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s' },
+});
+
+/**
+ * Seed 003's multi-session loop over one task, in the repo's own checkout: run a session, look for
+ * completion (promise tag, or every box ticked), check it with `verify`, commit, and go again until
+ * complete, out of sessions or out of budget. The workflow id `loop-<taskName>` is the one-runner lock.
+ */
+export async function loopWorkflow(request: LoopRequest, carried?: LoopState): Promise<LoopStatusView> {
+  const info = workflowInfo();
+  const state = carried ?? initialLoopState(request, info.workflowId, now());
+  state.workflowId = info.workflowId;
+  const loop = new Loop(state);
+  loop.installHandlers();
+  loop.publish();
+  try {
+    if (!info.continuedFromExecutionRunId) {
+      await loop.notify('started', `loop ${state.taskName} started (${request.mode}): ${firstLine(request.task)}`);
+    }
+    loop.see(await files.prepareLoop({ repo: request.repo, taskName: state.taskName, mode: request.mode, task: request.task, criteria: request.criteria }));
+    for (;;) {
+      const limit = limitBeforeSession(state);
+      if (limit) return await loop.finish(limit);
+      const stop = await loop.runSession();
+      if (stop) return await loop.finish(stop);
+      if (workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof loopWorkflow>(request, state);
+      }
+    }
+  } catch (err) {
+    if (isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => loop.finish({ status: 'cancelled', reason: 'cancelled' }));
+      throw err;
+    }
+    // A plain Error is a bug in this code: let the workflow task fail and be retried, so a fixed
+    // worker picks the loop up where it was. A Temporal failure (an activity that gave up, such as
+    // InvalidRepo) fails the loop, and its status says so first.
+    if (!(err instanceof TemporalFailure)) throw err;
+    state.lastError = err.cause?.message ? `${err.message}: ${err.cause.message}` : err.message;
+    await loop.finish({ status: 'failed', reason: state.lastError });
+    throw err;
+  }
+}
+
+class Loop {
+  private progressSeq = 0;
+  private progressAt = 0;
+
+  constructor(private readonly state: LoopState) {}
+
+  installHandlers(): void {
+    const s = this.state;
+    setHandler(loopStatusQuery, () => toLoopStatus(s));
+    setHandler(progressSignal, (p) => {
+      this.progressAt = ++this.progressSeq;
+      if (p.line) s.lastOutput = p.line;
+    });
+    this.human(loopRetrySignal, loopRetryUpdate, () => validateLoopRetry(s), () => applyLoopRetry(s));
+    this.human<[Override]>(loopOverrideSignal, loopOverrideUpdate, (o) => validateLoopOverride(s, o?.note), (o) => applyLoopOverride(s, o.note));
+  }
+
+  /** As in the build: a signal that cannot apply is logged and dropped; the update refuses with the reason. */
+  private human<A extends unknown[]>(
+    signal: SignalDefinition<A>,
+    update: UpdateDefinition<LoopStatusView, A>,
+    validate: (...args: A) => string | undefined,
+    apply: (...args: A) => void,
+  ): void {
+    setHandler(signal, (...args: A) => {
+      const why = validate(...args);
+      if (why) return log.warn(`ignored signal ${signal.name}: ${why}`);
+      apply(...args);
+    });
+    setHandler(
+      update,
+      async (...args: A) => {
+        apply(...args);
+        await condition(() => this.state.pendingDecision === null && !this.state.retryNow, '30s');
+        return toLoopStatus(this.state);
+      },
+      {
+        validator: (...args: A) => {
+          const why = validate(...args);
+          if (why) throw new Error(why);
+        },
+      },
+    );
+  }
+
+  see(snapshot: LoopSnapshot): void {
+    this.state.checkboxes = snapshot.checkboxes;
+    this.state.nextItem = snapshot.nextItem;
+  }
+
+  /** One session, start to commit. Returns why the loop stops, or null to go on. */
+  async runSession(): Promise<Stop | null> {
+    const s = this.state;
+    const r = s.request;
+    const n = beginSession(s);
+    const before = await files.loopSnapshot({ repo: r.repo, taskName: s.taskName });
+    this.see(before);
+    this.setStatus('running', `session ${n}${s.attempts ? ` (attempt ${s.attempts + 1})` : ''}${s.nextItem ? `: ${s.nextItem}` : ''}`);
+    const told = s.rejection;
+    const prompt = loopPrompt({
+      task: r.task,
+      taskName: s.taskName,
+      mode: r.mode,
+      session: n,
+      completionPromise: r.completionPromise,
+      nextItem: before.nextItem,
+      rejection: told,
+      ...(r.verify ? { verify: r.verify } : {}),
+    });
+    const outcome = await this.runAgent(n, prompt);
+    if (outcome.kind === 'interrupted') return null;
+    let result: Costed | null = null;
+    let accepted: string | null = null;
+    if (outcome.kind === 'failed') {
+      addCost(s, outcome.result?.costUsd);
+      if (sessionFailed(s, outcome.error, r.policy.maxAttempts) === 'retry') {
+        await this.backoff();
+        return null;
+      }
+      const decision = await this.awaitHuman(`session ${n} failed ${s.attempts} times; last error: ${s.lastError ?? ''}`);
+      if (decision.kind === 'retry') {
+        s.attempts = 0;
+        return null;
+      }
+      accepted = decision.note;
+    } else {
+      result = outcome.result;
+      addCost(s, result.costUsd);
+    }
+
+    const after = await files.loopSnapshot({ repo: r.repo, taskName: s.taskName });
+    this.see(after);
+    let claim = result ? claimedCompletion(r.mode, result.promiseSeen, after.checkboxes) : null;
+    let verdict = '';
+    if (claim && r.verify) {
+      this.setStatus('running', `session ${n}: verifying the completion claim`);
+      const v = await git.verifyLoopCompletion({ repo: r.repo, taskName: s.taskName, session: n, command: r.verify, timeoutMs: r.policy.verifyTimeout });
+      if (!v.passed) {
+        rejectCompletion(s, claim, n, v.steps.map((x) => x.outputTail).join('\n').trim() || 'verification failed', now());
+        verdict = `Completion claimed (${claim}) but \`${r.verify}\` failed: recorded as a false completion.`;
+        claim = null;
+      } else verdict = `Completion claimed (${claim}) and \`${r.verify}\` passed.`;
+    } else if (claim) verdict = `Completion claimed (${claim}).`;
+
+    const summary = result ? sessionSummary(result.lastLine) : sessionSummary(`failed session accepted: ${accepted ?? ''}`);
+    const at = now();
+    let commit: string | null = null;
+    if (r.commitEachSession || r.logFile) {
+      const committed = await git.commitLoopSession({
+        repo: r.repo,
+        taskName: s.taskName,
+        session: n,
+        base: before.head,
+        summary,
+        commit: r.commitEachSession,
+        ...(r.logFile
+          ? {
+              log: {
+                file: r.logFile,
+                at,
+                timeZone: r.timeZone,
+                title: firstLine(r.task),
+                whatIBuilt: result?.lastLine ? sessionSummary(result.lastLine, '') : summary,
+                keyInsights: (result?.devNotes ?? []).map((d) => `- ${d.category}: ${d.content}`).join('\n'),
+              },
+            }
+          : {}),
+      });
+      commit = committed.commit;
+      if (commit) s.lastCommit = commit;
+    }
+    await files.appendLoopProgress({
+      repo: r.repo,
+      taskName: s.taskName,
+      session: n,
+      at,
+      mode: r.mode,
+      checkboxes: after.checkboxes,
+      summary: [summary, verdict, commit ? `Commit: ${commit}` : '', result ? '' : `Failed session accepted by a person: ${accepted ?? ''}`]
+        .filter(Boolean)
+        .join('\n\n'),
+    });
+    const overBudget = result ? sessionOverBudget(s, result.costUsd) : false;
+    if (claim) acceptCompletion(s, claim, n, Boolean(r.verify));
+    sessionDone(s);
+    // A refusal is told to the session after it, once; a new refusal replaces it.
+    if (result && s.rejection === told) s.rejection = null;
+    this.publish();
+    if (claim) return { status: 'completed', reason: `session ${n}: ${claim === 'promise' ? 'completion promise' : 'every box ticked'}${r.verify ? ', verified' : ''}` };
+    if (overBudget) return { status: 'budget-exceeded', reason: `session ${n} cost more than its $${r.sessionBudgetUsd ?? 0} budget` };
+    return null;
+  }
+
+  /** One agent session, raced against the stall timer; a cancelled loop cancels it. */
+  private async runAgent(n: number, prompt: string): Promise<Outcome> {
+    const s = this.state;
+    const r = s.request;
+    const policy = r.policy;
+    const agent = proxyActivities<Activities>({
+      startToCloseTimeout: policy.maxSessionTime,
+      heartbeatTimeout: policy.heartbeatTimeout,
+      // Attempts are counted by this workflow, so exits, stalls and lost workers share one count.
+      retry: { maximumAttempts: 1 },
+      // A stall or a cancel goes on only once the agent's process group is dead.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    });
+    const dir = loopDir(r.repo, s.taskName);
+    const scope = new CancellationScope();
+    let done = false;
+    let stalled = false;
+    // The stall timer ends with the session (`done`), never by cancellation: a cancelled loop must
+    // not leave it rejecting with nobody listening.
+    const stallWatch = CancellationScope.nonCancellable(async () => {
+      while (!done) {
+        const seen = this.progressAt;
+        const moved = await condition(() => done || this.progressAt !== seen, policy.stallTimeout);
+        if (!moved && !done) {
+          stalled = true;
+          scope.cancel();
+          return;
+        }
+      }
+    });
+    try {
+      const result: Costed = await scope.run(() =>
+        agent.runAgentSession({
+          workflowId: s.workflowId,
+          label: s.taskName,
+          session: n,
+          checkpointId: 'loop',
+          taskGroupId: 'session',
+          worktree: r.repo,
+          prompt,
+          agent: r.agent,
+          progressEveryMs: progressInterval(policy.stallTimeout),
+          sessionsDir: `${dir}/sessions`,
+          completionPromise: r.completionPromise,
+          env: {
+            NIGHTSHIFT_LOOP_TASK: s.taskName,
+            NIGHTSHIFT_LOOP_DIR: dir,
+            NIGHTSHIFT_LOOP_MODE: r.mode,
+            NIGHTSHIFT_TASK_LIST: `${dir}/task_list.md`,
+            ...(r.sessionBudgetUsd !== undefined ? { NIGHTSHIFT_SESSION_BUDGET_USD: String(r.sessionBudgetUsd) } : {}),
+          },
+        }),
+      );
+      if (result.lastLine) s.lastOutput = result.lastLine;
+      if (result.ok) return { kind: 'ok', result };
+      const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
+      return { kind: 'failed', error: `agent ${why}: ${result.stderrTail || result.lastLine || ''}`.trim(), result };
+    } catch (err) {
+      if (isCancellation(err) || (err instanceof ActivityFailure && isCancellation(err.cause))) {
+        if (CancellationScope.current().consideredCancelled) throw err;
+        if (stalled) return { kind: 'failed', error: `stalled: no output for ${policy.stallTimeout / 1000}s` };
+        return { kind: 'interrupted' };
+      }
+      if (err instanceof ActivityFailure) {
+        const cause = err.cause;
+        if (cause instanceof ApplicationFailure && cause.type === 'WorkerShutdown') return { kind: 'interrupted' };
+        return { kind: 'failed', error: cause?.message ?? err.message };
+      }
+      throw err;
+    } finally {
+      done = true;
+      await stallWatch;
+    }
+  }
+
+  /** The policy's wait between attempts; `retry` cuts it short. */
+  private async backoff(): Promise<void> {
+    const s = this.state;
+    s.retryNow = false;
+    this.setStatus('running', `session ${s.current} failed (attempt ${s.attempts}); retrying in ${s.request.policy.retryInterval / 1000}s`);
+    await condition(() => s.retryNow, s.request.policy.retryInterval);
+    s.retryNow = false;
+  }
+
+  /** Escalation: tell the person and wait for `retry` (run it again) or `override` (accept it and go on). */
+  private async awaitHuman(message: string): Promise<Decision> {
+    const s = this.state;
+    s.pendingDecision = null;
+    await this.notify('escalated', `loop ${s.taskName} needs a decision: ${message}`);
+    s.waiting = { reason: 'escalated', message, since: now() };
+    this.setStatus('awaiting-human', `waiting for: temporal workflow signal --workflow-id ${s.workflowId} --name retry|override`);
+    this.publish();
+    await condition(() => s.pendingDecision !== null);
+    const decision = s.pendingDecision as Decision | null;
+    if (!decision) throw ApplicationFailure.nonRetryable('no decision to take', 'InternalError');
+    s.pendingDecision = null;
+    s.waiting = null;
+    this.setStatus('running');
+    return decision;
+  }
+
+  async finish(stop: Stop): Promise<LoopStatusView> {
+    const s = this.state;
+    finishLoop(s, stop.status, stop.reason, now());
+    this.setStatus(stop.status, stop.reason);
+    this.publish();
+    const event = stop.status === 'cancelled' ? 'cancelled' : stop.status === 'failed' ? 'failed' : 'completed';
+    await this.notify(event, `loop ${s.taskName} ${stop.status} after ${s.sessions} session(s): ${stop.reason}`);
+    return toLoopStatus(s);
+  }
+
+  private setStatus(status: LoopStatus, detail?: string): void {
+    const s = this.state;
+    if (s.status !== status) {
+      s.status = status;
+      upsertSearchAttributes([{ key: NightshiftStatus, value: status }]);
+    }
+    s.updatedAt = now();
+    const boxes = s.checkboxes ? ` · ${s.checkboxes.done}/${s.checkboxes.total} boxes` : '';
+    const limit = s.request.maxSessions ? ` (this run ${s.run.sessions}/${s.request.maxSessions})` : '';
+    setCurrentDetails(
+      [`**${s.status}** · ${s.request.mode} · session ${s.sessions}${limit}${boxes}`, detail ?? '', s.lastError ? `last error: ${s.lastError.slice(0, 300)}` : '']
+        .filter(Boolean)
+        .join('\n\n'),
+    );
+  }
+
+  /** Search attributes for the Web UI list, and the counters `--continue` carries, in the memo. */
+  publish(): void {
+    const s = this.state;
+    upsertSearchAttributes([
+      { key: NightshiftLabel, value: s.taskName },
+      { key: NightshiftStatus, value: s.status },
+    ]);
+    upsertMemo({ [LOOP_MEMO]: { request: s.request, status: s.status, counters: countersOf(s), checkboxes: s.checkboxes } });
+  }
+
+  async notify(event: Parameters<Activities['notify']>[0]['event'], message: string): Promise<void> {
+    await files.notify({ label: this.state.taskName, event, message });
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split(/\r?\n/).find((l) => l.trim() !== '')?.trim() ?? text.trim();
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

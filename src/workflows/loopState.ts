@@ -1,0 +1,309 @@
+/**
+ * Loop state (seed 003): one plain-JSON object, returned by the `status` query, carried across
+ * continue-as-new, and (its counters) across `nightshift loop --continue`. Every change is a small
+ * pure function here; the workflow only calls them.
+ *
+ * Two kinds of numbers: totals (`sessions`, `costUsd`, `falseCompletionCount`) belong to the task and
+ * are never reset; `run` counts what this runner did since it was started or continued, and the
+ * limits (`maxSessions`, `buildBudgetUsd`) apply to it, so `--continue` after `max-sessions-reached`
+ * gets another `maxSessions` sessions while session numbers keep counting up.
+ */
+import type { LoopRequest, LoopStatus } from '../model/loopRequest';
+
+export type CompletionSource = 'promise' | 'checkboxes';
+
+export interface Checkboxes {
+  done: number;
+  total: number;
+}
+
+/** A completion the agent claimed but `verify` refused: the loop went on. */
+export interface FalseCompletion {
+  session: number;
+  by: CompletionSource;
+  output: string;
+  at: string;
+}
+
+/** What `--continue` carries from one runner to the next (also kept in the workflow's memo). */
+export interface LoopCounters {
+  sessions: number;
+  costUsd: number;
+  falseCompletionCount: number;
+  falseCompletions: FalseCompletion[];
+}
+
+export interface LoopState extends LoopCounters {
+  taskName: string;
+  workflowId: string;
+  request: LoopRequest;
+  status: LoopStatus;
+  run: { sessions: number; costUsd: number; startedAt: string };
+  /** The session being run (kept while a failing session is retried under the same number). */
+  current: number | null;
+  /** Failed attempts of the current session. */
+  attempts: number;
+  completion: { by: CompletionSource; session: number; verified: boolean } | null;
+  checkboxes: Checkboxes | null;
+  nextItem: string | null;
+  /** Why the last claimed completion was refused; shown to the next session once. */
+  rejection: string | null;
+  waiting: { reason: 'escalated'; message: string; since: string } | null;
+  pendingDecision: Decision | null;
+  retryNow: boolean;
+  stopReason: string | null;
+  lastOutput: string | null;
+  lastError: string | null;
+  lastCommit: string | null;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export type Decision = { kind: 'retry' } | { kind: 'override'; note: string };
+
+export interface LoopStatusView extends LoopCounters {
+  taskName: string;
+  workflowId: string;
+  mode: LoopRequest['mode'];
+  status: LoopStatus;
+  repo: string;
+  /** `<repo>/.autonomous/<taskName>`: task_list.md, progress.md, sessions/. */
+  dir: string;
+  sessionLogs: string;
+  maxSessions: number | null;
+  runSessions: number;
+  runCostUsd: number;
+  completionPromise: string;
+  completion: LoopState['completion'];
+  checkboxes: Checkboxes | null;
+  nextItem: string | null;
+  waiting: LoopState['waiting'];
+  attempts: number;
+  stopReason: string | null;
+  lastOutput: string | null;
+  lastError: string | null;
+  lastCommit: string | null;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export const LOOP_TERMINAL: readonly LoopStatus[] = ['completed', 'max-sessions-reached', 'budget-exceeded', 'failed', 'cancelled'];
+
+/** Kept small: the state travels in every query answer and continue-as-new. */
+const MAX_FALSE_COMPLETIONS = 20;
+const MAX_TEXT = 2000;
+
+export function loopDir(repo: string, taskName: string): string {
+  return `${repo.replace(/\/+$/, '')}/.autonomous/${taskName}`;
+}
+
+export function initialLoopState(request: LoopRequest, workflowId: string, now: string, counters?: LoopCounters): LoopState {
+  return {
+    taskName: request.taskName,
+    workflowId,
+    request,
+    status: 'running',
+    sessions: counters?.sessions ?? 0,
+    costUsd: counters?.costUsd ?? 0,
+    falseCompletionCount: counters?.falseCompletionCount ?? 0,
+    falseCompletions: [...(counters?.falseCompletions ?? [])],
+    run: { sessions: 0, costUsd: 0, startedAt: now },
+    current: null,
+    attempts: 0,
+    completion: null,
+    checkboxes: null,
+    nextItem: null,
+    rejection: null,
+    waiting: null,
+    pendingDecision: null,
+    retryNow: false,
+    stopReason: null,
+    lastOutput: null,
+    lastError: null,
+    lastCommit: null,
+    startedAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+}
+
+export function countersOf(state: LoopState): LoopCounters {
+  return {
+    sessions: state.sessions,
+    costUsd: state.costUsd,
+    falseCompletionCount: state.falseCompletionCount,
+    falseCompletions: state.falseCompletions,
+  };
+}
+
+export function isLoopFinished(state: Pick<LoopState, 'status'>): boolean {
+  return LOOP_TERMINAL.includes(state.status);
+}
+
+/**
+ * Why the loop must stop before starting another session, or null. Checked before each session,
+ * after the previous one's completion was looked at, so the last allowed session's completion wins.
+ */
+export function limitBeforeSession(state: LoopState): { status: LoopStatus; reason: string } | null {
+  const r = state.request;
+  // A failing session retried under its own number is not a new session.
+  if (state.current === null && r.maxSessions !== undefined && state.run.sessions >= r.maxSessions) {
+    return { status: 'max-sessions-reached', reason: `ran ${state.run.sessions} of at most ${r.maxSessions} sessions without completion` };
+  }
+  if (r.buildBudgetUsd !== undefined && state.run.costUsd >= r.buildBudgetUsd) {
+    return { status: 'budget-exceeded', reason: `spent $${state.run.costUsd.toFixed(2)} of the $${r.buildBudgetUsd.toFixed(2)} budget` };
+  }
+  return null;
+}
+
+/**
+ * The number of the session to run: a new one, or the current one again when it failed and is being
+ * retried (its transcript is appended to, so one number never means two different logs).
+ */
+export function beginSession(state: LoopState): number {
+  if (state.current === null) {
+    state.sessions += 1;
+    state.run.sessions += 1;
+    state.current = state.sessions;
+  }
+  return state.current;
+}
+
+/** Every attempt costs money, failed ones included. */
+export function addCost(state: LoopState, costUsd: number | null | undefined): void {
+  const cost = typeof costUsd === 'number' && Number.isFinite(costUsd) && costUsd > 0 ? costUsd : 0;
+  state.costUsd = round(state.costUsd + cost);
+  state.run.costUsd = round(state.run.costUsd + cost);
+}
+
+/** A session that cost more than its own budget ends the loop: the agent did not respect its cap. */
+export function sessionOverBudget(state: LoopState, costUsd: number | null | undefined): boolean {
+  const cap = state.request.sessionBudgetUsd;
+  return cap !== undefined && typeof costUsd === 'number' && costUsd > cap;
+}
+
+/** A failed attempt of the current session: retry it, or ask the person once the attempts are used. */
+export function sessionFailed(state: LoopState, error: string, maxAttempts: number): 'retry' | 'escalate' {
+  state.attempts += 1;
+  state.lastError = clip(error);
+  return state.attempts < maxAttempts ? 'retry' : 'escalate';
+}
+
+export function sessionDone(state: LoopState): void {
+  state.current = null;
+  state.attempts = 0;
+}
+
+/** What the agent claims: the promise (both modes) or, in structured mode, every box ticked. */
+export function claimedCompletion(mode: LoopRequest['mode'], promiseSeen: boolean, boxes: Checkboxes | null): CompletionSource | null {
+  if (promiseSeen) return 'promise';
+  if (mode === 'structured' && boxes && boxes.total > 0 && boxes.done === boxes.total) return 'checkboxes';
+  return null;
+}
+
+export function acceptCompletion(state: LoopState, by: CompletionSource, session: number, verified: boolean): void {
+  state.completion = { by, session, verified };
+  state.rejection = null;
+}
+
+export function rejectCompletion(state: LoopState, by: CompletionSource, session: number, output: string, at: string): void {
+  const clipped = clip(output);
+  state.falseCompletionCount += 1;
+  state.falseCompletions.push({ session, by, output: clipped, at });
+  if (state.falseCompletions.length > MAX_FALSE_COMPLETIONS) state.falseCompletions.splice(0, state.falseCompletions.length - MAX_FALSE_COMPLETIONS);
+  state.rejection = `Session ${session} claimed completion (${by === 'promise' ? 'promise tag' : 'all boxes ticked'}), but \`${state.request.verify ?? ''}\` failed:\n${clipped}`;
+}
+
+/** The rejection is told to the next session once. */
+export function takeRejection(state: LoopState): string | null {
+  const r = state.rejection;
+  state.rejection = null;
+  return r;
+}
+
+export function finishLoop(state: LoopState, status: LoopStatus, reason: string | null, now: string): void {
+  state.status = status;
+  state.stopReason = reason;
+  state.finishedAt = now;
+  state.updatedAt = now;
+}
+
+// ---- the person's decisions on an escalated session ----
+
+export function validateLoopRetry(state: LoopState): string | undefined {
+  if (state.status === 'awaiting-human') return undefined;
+  if (state.attempts > 0 && !isLoopFinished(state)) return undefined;
+  return `loop ${state.taskName} has no failed session to retry (it is ${state.status})`;
+}
+
+export function validateLoopOverride(state: LoopState, note: string | undefined): string | undefined {
+  if (!note?.trim()) return 'override needs a note saying why the failed session is accepted';
+  if (state.status !== 'awaiting-human') return `loop ${state.taskName} is not waiting for a decision (it is ${state.status})`;
+  return undefined;
+}
+
+export function applyLoopRetry(state: LoopState): void {
+  if (state.status === 'awaiting-human') state.pendingDecision = { kind: 'retry' };
+  else state.retryNow = true;
+}
+
+export function applyLoopOverride(state: LoopState, note: string): void {
+  state.pendingDecision = { kind: 'override', note };
+}
+
+export function toLoopStatus(state: LoopState): LoopStatusView {
+  const r = state.request;
+  const dir = loopDir(r.repo, state.taskName);
+  return {
+    taskName: state.taskName,
+    workflowId: state.workflowId,
+    mode: r.mode,
+    status: state.status,
+    repo: r.repo,
+    dir,
+    sessionLogs: `${dir}/sessions`,
+    sessions: state.sessions,
+    maxSessions: r.maxSessions ?? null,
+    runSessions: state.run.sessions,
+    runCostUsd: state.run.costUsd,
+    costUsd: state.costUsd,
+    completionPromise: r.completionPromise,
+    completion: state.completion,
+    falseCompletionCount: state.falseCompletionCount,
+    falseCompletions: state.falseCompletions,
+    checkboxes: state.checkboxes,
+    nextItem: state.nextItem,
+    waiting: state.waiting,
+    attempts: state.attempts,
+    stopReason: state.stopReason,
+    lastOutput: state.lastOutput,
+    lastError: state.lastError,
+    lastCommit: state.lastCommit,
+    startedAt: state.startedAt,
+    updatedAt: state.updatedAt,
+    finishedAt: state.finishedAt,
+  };
+}
+
+/**
+ * The commit subject's summary: the agent's last line without the promise tag, one line, at most 72
+ * characters (git's conventional subject width).
+ */
+export function sessionSummary(lastLine: string | null, fallback = 'no output'): string {
+  const text = (lastLine ?? '')
+    .replace(/<promise>[\s\S]*?<\/promise>/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const summary = text || (/<promise>/.test(lastLine ?? '') ? 'declared completion' : fallback);
+  return summary.length > 72 ? `${summary.slice(0, 71)}…` : summary;
+}
+
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? `…${text.slice(-MAX_TEXT)}` : text;
+}
+
+function round(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
