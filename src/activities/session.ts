@@ -2,7 +2,9 @@ import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { adapterFor } from '../agents';
+import { adapterFor, invocationOptions } from '../agents';
+import { classifyExit } from '../agents/classify';
+import { redactSecrets } from '../agents/redact';
 import type { OutputParser } from '../agents/types';
 import { progressSignal } from '../workflows/messages';
 import { type HomeLayout, pad } from './paths';
@@ -52,7 +54,14 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
   const orphan = await killRecordedGroup(pidFile);
 
   const adapter = adapterFor(input.agent);
-  const invocation = { prompt: input.prompt, promptFile, completionPromise: input.completionPromise ?? 'DONE' };
+  const invocation = {
+    prompt: input.prompt,
+    promptFile,
+    completionPromise: input.completionPromise ?? 'DONE',
+    ...invocationOptions(input.agent),
+    ...(input.maxBudgetUsd ? { maxBudgetUsd: input.maxBudgetUsd } : {}),
+    ...(input.resumeSessionId ? { resumeSessionId: input.resumeSessionId } : input.agentSessionId ? { sessionId: input.agentSessionId } : {}),
+  };
   const argv = adapter.argv(invocation);
   const parser: OutputParser = adapter.parser(invocation);
 
@@ -78,9 +87,11 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
       ctx.log.warn('progress signal failed', { error: (err as Error).message });
     });
   };
+  // The transcript is written line by line so a secret split across two chunks is still redacted.
   const onLine = (stream: 'stdout' | 'stderr') => (line: string) => {
+    transcript.write(`${redactSecrets(line)}\n`);
     parser.line(line, stream);
-    if (line.trim()) pendingLine = latest = line.trim();
+    if (line.trim()) pendingLine = latest = redactSecrets(line.trim());
     if (Date.now() - lastSignalAt >= input.progressEveryMs) sendProgress();
   };
   const out = lineSplitter(onLine('stdout'));
@@ -103,12 +114,10 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
       },
       onStdout: (chunk) => {
         bytes += chunk.length;
-        transcript.write(chunk);
         out.push(chunk);
       },
       onStderr: (chunk) => {
         bytes += chunk.length;
-        transcript.write(chunk);
         stderrTail = (stderrTail + chunk.toString('utf8')).slice(-TAIL_BYTES);
         err.push(chunk);
       },
@@ -121,8 +130,15 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
 
   // Heartbeat details show in the Web UI's pending activity: the latest line costs no history.
   let latest: string | undefined;
+  let overBudget = false;
   const beat = setInterval(() => {
     ctx.heartbeat({ session, bytes, lastLine: latest?.slice(0, 300) });
+    const spent = parser.result().costUsd;
+    if (input.maxBudgetUsd !== undefined && spent !== null && spent > input.maxBudgetUsd && !overBudget) {
+      overBudget = true;
+      transcript.write(`# session budget of $${input.maxBudgetUsd} exceeded ($${spent.toFixed(4)}): stopping the agent\n`);
+      void killGroup(proc.pid);
+    }
     if (pendingLine !== undefined && Date.now() - lastSignalAt >= input.progressEveryMs) sendProgress();
   }, 1000);
   ctx.heartbeat({ session, bytes });
@@ -136,17 +152,26 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
     sendProgress();
     const parsed = parser.result();
     transcript.end(`\n# exited ${exit.signal ? `by ${exit.signal}` : `with ${exit.code}`} after ${Date.now() - started}ms\n`);
+    const overSpent = input.maxBudgetUsd !== undefined && (parsed.costUsd ?? 0) > input.maxBudgetUsd;
+    const failureClass = overBudget || overSpent ? 'budget-exceeded' : classifyExit(parsed, exit.code, exit.signal);
     return {
       session,
-      ok: exit.code === 0,
+      ok: failureClass === null,
       exitCode: exit.code,
       signal: exit.signal,
       durationMs: Date.now() - started,
       lastLine: parsed.lastLine,
-      stderrTail: stderrTail.trim(),
+      stderrTail: redactSecrets(stderrTail.trim()),
       devNotes: parsed.devNotes,
       promiseSeen: parsed.promiseSeen,
       transcript: transcriptPath,
+      costUsd: parsed.costUsd,
+      turns: parsed.turns,
+      agentSessionId: parsed.sessionId ?? input.resumeSessionId ?? input.agentSessionId ?? null,
+      model: parsed.model,
+      failureClass,
+      failureMessage: parsed.failureMessage ?? (overBudget || overSpent ? `spent more than the session budget of $${input.maxBudgetUsd}` : null),
+      resetAt: parsed.resetAt,
     };
   } catch (e) {
     await killGroup(proc.pid);

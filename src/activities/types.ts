@@ -1,4 +1,5 @@
 /** The contracts between the build workflow and its activities: plain JSON in, plain JSON out. */
+import type { FailureClass } from '../agents/types';
 import type { DevNoteCategory } from '../model/devNote';
 import type { AgentSpec } from '../model/request';
 import type { VerificationStep } from '../model/plan';
@@ -32,6 +33,12 @@ export interface SessionInput {
   completionPromise?: string;
   /** Extra environment for the agent (e.g. NIGHTSHIFT_LOOP_TASK). */
   env?: Record<string, string>;
+  /** The agent's own session id, assigned before the first attempt (claude `--session-id`). */
+  agentSessionId?: string;
+  /** Resume this agent session instead of starting from the prompt (a retry). */
+  resumeSessionId?: string;
+  /** Stop the agent once it reports spending more than this (USD). */
+  maxBudgetUsd?: number;
 }
 export interface SessionResult {
   session: number;
@@ -44,6 +51,16 @@ export interface SessionResult {
   devNotes: { category: DevNoteCategory; content: string }[];
   promiseSeen: boolean;
   transcript: string;
+  costUsd: number | null;
+  turns: number | null;
+  /** The agent's session/thread id, for `--resume` on a retry. */
+  agentSessionId: string | null;
+  model: string | null;
+  /** Why it failed, when it did: decides retry, park (rate limit) or escalate. */
+  failureClass: FailureClass | null;
+  failureMessage: string | null;
+  /** For `rate-limited`: when the limit resets (ISO), if the agent said. */
+  resetAt: string | null;
 }
 
 export interface VerifyInput {

@@ -15,13 +15,20 @@ export const policyFlags = {
   'stall-timeout': duration('stall-timeout'),
   'verify-timeout': duration('verify-timeout'),
   'max-session-time': duration('max-session-time'),
+  'session-budget': z.string().regex(/^\d+(\.\d+)?$/, 'expected US dollars, e.g. 5 or 2.50').optional(),
+  'build-budget': z.string().regex(/^\d+(\.\d+)?$/, 'expected US dollars, e.g. 20').optional(),
 };
+
+/** parseArgs specs of the policy flags (all take a value). */
+export const policySpec = Object.fromEntries(Object.keys(policyFlags).map((k) => [k, { type: 'string' as const }]));
 
 export const policyOptions = `  --max-attempts N        attempts per step before asking you (default 3)
   --retry-interval D      wait between attempts (default 5m); durations: 30s, 5m, 4h
   --stall-timeout D       no agent output for D counts as a stall (default 4h)
   --verify-timeout D      limit for each verification step (default 10m)
-  --max-session-time D    limit for one agent session (default 12h)`;
+  --max-session-time D    limit for one agent session (default 12h)
+  --session-budget USD    stop a session that reports spending more (agents that report cost)
+  --build-budget USD      start no new session once the build has spent this much`;
 
 export function policyFromFlags(o: { [K in keyof typeof policyFlags]?: string }): z.input<typeof PolicySchema> {
   const policy: z.input<typeof PolicySchema> = {};
@@ -30,5 +37,7 @@ export function policyFromFlags(o: { [K in keyof typeof policyFlags]?: string })
   if (o['stall-timeout']) policy.stallTimeout = o['stall-timeout'];
   if (o['verify-timeout']) policy.verifyTimeout = o['verify-timeout'];
   if (o['max-session-time']) policy.maxSessionTime = o['max-session-time'];
+  if (o['session-budget']) policy.sessionBudgetUsd = Number(o['session-budget']);
+  if (o['build-budget']) policy.buildBudgetUsd = Number(o['build-budget']);
   return policy;
 }

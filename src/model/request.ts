@@ -17,18 +17,32 @@ export function slugify(text: string): string {
   return slug || 'build';
 }
 
-export const AGENT_KINDS = ['scripted', 'command'] as const;
+export const AGENT_KINDS = ['scripted', 'command', 'claude', 'codex', 'aider', 'gemini'] as const;
+export type AgentKind = (typeof AGENT_KINDS)[number];
 
-export const AgentSpecSchema = z.object({
-  kind: z.enum(AGENT_KINDS).default('scripted'),
-  /** For `command`: `"<program> <args>"`, split like a shell splits words, never run through a shell. */
-  command: z.string().min(1).optional(),
-  /** For `scripted`: a scenario file that tells the built-in agent what to do (tests, demo, bench). */
-  scenario: z.string().optional(),
-}).refine((a) => a.kind !== 'command' || a.command !== undefined, {
-  message: '--agent command needs --agent-command "<program> <args>"',
-  path: ['command'],
-});
+/** Agents whose sessions can be resumed on a retry instead of starting from the prompt again. */
+export const RESUMABLE_AGENTS: readonly AgentKind[] = ['claude', 'codex'];
+
+export const AgentSpecSchema = z
+  .object({
+    kind: z.enum(AGENT_KINDS).default('scripted'),
+    /** For `command`: `"<program> <args>"`, split like a shell splits words, never run through a shell. */
+    command: z.string().min(1).optional(),
+    /** For `scripted`: a scenario file that tells the built-in agent what to do (tests, demo, bench). */
+    scenario: z.string().optional(),
+    /** For a named agent CLI: the executable to run instead of `claude`, `codex`, ... on PATH. */
+    bin: z.string().min(1).optional(),
+    model: z.string().min(1).optional(),
+    maxTurns: z.number().int().positive().optional(),
+    permissionMode: z.string().min(1).optional(),
+    allowedTools: z.array(z.string().min(1)).optional(),
+    /** codex `--full-auto`, gemini `--yolo`: the agent may act without asking (it cannot ask headless). */
+    autoApprove: z.boolean().optional(),
+  })
+  .refine((a) => a.kind !== 'command' || a.command !== undefined, {
+    message: '--agent command needs --agent-command "<program> <args>"',
+    path: ['command'],
+  });
 export type AgentSpec = z.infer<typeof AgentSpecSchema>;
 
 /** How hard a build tries before it asks the person. Durations are milliseconds once parsed. */
@@ -38,6 +52,9 @@ export const PolicySchema = z.object({
   stallTimeout: durationMs.default(4 * 3_600_000),
   verifyTimeout: durationMs.default(10 * 60_000),
   maxSessionTime: durationMs.default(12 * 3_600_000),
+  /** USD one session may spend (the agent is stopped past it), and the whole build (no new session past it). */
+  sessionBudgetUsd: z.number().positive().optional(),
+  buildBudgetUsd: z.number().positive().optional(),
   /** How soon a dead worker's session is noticed (no heartbeat). */
   heartbeatTimeout: durationMs.default(30_000),
 });

@@ -12,6 +12,7 @@ import {
   setHandler,
   TemporalFailure,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
   allHandlersFinished,
 } from '@temporalio/workflow';
@@ -20,7 +21,7 @@ import type { createActivities } from '../activities';
 import type { SessionResult } from '../activities/types';
 import { buildPrompt } from '../model/prompt';
 import { type Checkpoint, type TaskGroup, verificationSteps } from '../model/plan';
-import type { BuildRequest } from '../model/request';
+import { type BuildRequest, RESUMABLE_AGENTS } from '../model/request';
 import {
   type Pause,
   feedbackSignal,
@@ -41,6 +42,7 @@ import {
 import { NightshiftCheckpoint, NightshiftLabel, NightshiftStatus } from './searchAttributes';
 import {
   addDevNote,
+  buildBudget,
   applyFeedback,
   applyOverride,
   applyPause,
@@ -131,10 +133,20 @@ export async function buildWorkflow(request: BuildRequest, carried?: BuildState)
   }
 }
 
+type FailedOutcome = BuildState['attempts'][number]['outcome'];
 type SessionOutcome =
   | { kind: 'ok'; result: SessionResult }
-  | { kind: 'failed'; outcome: 'failed' | 'stalled' | 'worker-lost'; error: string }
+  | { kind: 'failed'; outcome: FailedOutcome; error: string; resetAt?: string | null }
   | { kind: 'interrupted' };
+
+/** Failure classes that no retry will fix: the person decides at once. */
+const ESCALATE_AT_ONCE: Partial<Record<FailedOutcome, WaitReason>> = {
+  'budget-exceeded': 'budget-exceeded',
+  'permission-blocked': 'permission-blocked',
+  stuck: 'stuck',
+};
+/** A limit that never seems to reset must not park a build forever. */
+const MAX_RATE_LIMIT_PARKS = 20;
 
 /** The build's behaviour around one state object; handlers and steps only call the pure transitions. */
 class Build {
@@ -274,45 +286,64 @@ class Build {
   private async runTaskGroup(checkpoint: Checkpoint, cp: CheckpointProgress, group: TaskGroupProgress, plan: TaskGroup): Promise<void> {
     const s = this.state;
     const step = `checkpoint ${cp.id}, task group ${group.id}`;
+    let parks = 0;
     for (;;) {
       await this.pauseGate();
       if (isSkipped(cp)) return;
       if (this.takeSkip(cp, group, step)) return;
+      const overBudget = await this.budgetGate(step);
+      if (overBudget && overBudget.kind !== 'retry') return this.decideStep(cp, group, overBudget);
       s.position = { checkpoint: cp.id, taskGroup: group.id };
       group.status = 'running';
       const outcome = await this.runSession(checkpoint, cp, plan, group.id);
       if (outcome.kind === 'ok') {
         group.status = 'done';
+        delete s.agentSessions[group.id];
         this.recordAgentNotes(outcome.result, group.id);
         await this.record();
         return;
       }
       if (outcome.kind === 'interrupted') continue;
 
-      group.attempts += 1;
-      this.recordAttempt(step, outcome.outcome, outcome.error);
+      if (outcome.outcome === 'rate-limited' && parks < MAX_RATE_LIMIT_PARKS) {
+        // Not the agent's fault: wait for the limit to reset and resume, without spending an attempt.
+        parks += 1;
+        this.recordAttempt(step, 'rate-limited', outcome.error);
+        await this.park(outcome.resetAt ?? null, step);
+        continue;
+      }
+      // Going in circles only escalates early when it saves attempts; otherwise it is a plain failure.
+      const kind = outcome.outcome === 'stuck' && group.attempts + 1 >= s.request.policy.maxAttempts ? 'failed' : outcome.outcome;
+      this.recordAttempt(step, kind, outcome.error);
       if (outcome.outcome === 'stalled') await this.notify('stalled', `build ${s.label} stalled at ${step}: ${outcome.error}`);
-      if (group.attempts < s.request.policy.maxAttempts) {
+      const atOnce = ESCALATE_AT_ONCE[kind];
+      if (!atOnce) group.attempts += 1;
+      if (!atOnce && group.attempts < s.request.policy.maxAttempts) {
         await this.backoff();
         continue;
       }
       const decision = await this.awaitHuman(
-        outcome.outcome === 'stalled' ? 'stalled' : 'escalated',
+        atOnce ?? (kind === 'stalled' ? 'stalled' : 'escalated'),
         step,
-        `${step} failed ${group.attempts} times; last error: ${outcome.error}`,
+        atOnce ? `${step}: ${outcome.error}` : `${step} failed ${group.attempts} times; last error: ${outcome.error}`,
       );
+      if (decision.kind === 'retry' && atOnce === 'budget-exceeded') this.grantBudget();
       if (decision.kind === 'retry') {
         group.attempts = 0;
         continue;
       }
-      if (decision.kind === 'override') {
-        addDevNote(s, 'decision', decision.note, { type: 'task', ref: group.id }, now());
-        group.status = 'overridden';
-        return;
-      }
-      this.skipStep(cp, group, decision.note);
+      return this.decideStep(cp, group, decision);
+    }
+  }
+
+  /** Override or skip of a task group, each leaving a DevNote. */
+  private decideStep(cp: CheckpointProgress, group: TaskGroupProgress, decision: Exclude<Decision, { kind: 'retry' }>): void {
+    if (decision.kind === 'override') {
+      addDevNote(this.state, 'decision', decision.note, { type: 'task', ref: group.id }, now());
+      group.status = 'overridden';
       return;
     }
+    this.skipStep(cp, group, decision.note);
   }
 
   /** A skip decision that arrived while no one was waiting for it applies to the current step. */
@@ -451,12 +482,23 @@ class Build {
           prompt,
           agent: s.request.agent,
           progressEveryMs: progressInterval(policy.stallTimeout),
+          ...this.agentSession(key),
+          ...(policy.sessionBudgetUsd ? { maxBudgetUsd: policy.sessionBudgetUsd } : {}),
         }),
       );
       if (result.lastLine) s.lastOutput = result.lastLine;
+      s.spentUsd += result.costUsd ?? 0;
+      if (result.agentSessionId && RESUMABLE_AGENTS.includes(s.request.agent.kind)) s.agentSessions[key] = result.agentSessionId;
       if (result.ok) return { kind: 'ok', result };
       const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
-      return { kind: 'failed', outcome: 'failed', error: `agent ${why}: ${result.stderrTail || result.lastLine || ''}`.trim() };
+      const error = `agent ${why}: ${result.failureMessage || result.stderrTail || result.lastLine || ''}`.trim();
+      const previous = s.recentFailures;
+      s.recentFailures = [...previous, result.lastLine ?? ''].slice(-5);
+      if (result.failureClass === 'transient' && isStuck(previous, result.lastLine)) {
+        return { kind: 'failed', outcome: 'stuck', error: `the same output ${STUCK_REPEATS} sessions in a row: ${result.lastLine}` };
+      }
+      const outcome: FailedOutcome = result.failureClass && result.failureClass !== 'transient' ? result.failureClass : 'failed';
+      return { kind: 'failed', outcome, error, resetAt: result.resetAt };
     } catch (err) {
       if (isCancellation(err) || (err instanceof ActivityFailure && isCancellation(err.cause))) {
         if (CancellationScope.current().consideredCancelled) throw err;
@@ -475,6 +517,47 @@ class Build {
       this.progressAt.delete(session);
       await stallWatch;
     }
+  }
+
+  /** A first attempt gets a fresh agent session id (claude); a retry resumes the one it had. */
+  private agentSession(key: string): { agentSessionId?: string; resumeSessionId?: string } {
+    const s = this.state;
+    if (!RESUMABLE_AGENTS.includes(s.request.agent.kind)) return {};
+    const known = s.agentSessions[key];
+    if (known) return { resumeSessionId: known };
+    return s.request.agent.kind === 'claude' ? { agentSessionId: uuid4() } : {};
+  }
+
+  /** `rate-limited`: a durable timer until the limit resets (at least 5 s); `retry` ends it early. */
+  private async park(resetAt: string | null, step: string): Promise<void> {
+    const s = this.state;
+    const until = resetAt ? Date.parse(resetAt) : NaN;
+    const waitMs = Math.max(5000, Number.isNaN(until) ? s.request.policy.retryInterval : until - Date.now());
+    const wakeAt = new Date(Date.now() + waitMs).toISOString();
+    const before = s.status;
+    s.waiting = { reason: 'rate-limited', step, message: `the agent's usage limit resets at ${wakeAt}; resuming then`, since: now() };
+    this.setStatus('rate-limited');
+    await this.record();
+    await this.notify('paused', `build ${s.label} is rate-limited at ${step}; resuming at ${wakeAt}`);
+    s.retryNow = false;
+    await condition(() => s.retryNow, waitMs);
+    s.retryNow = false;
+    s.waiting = null;
+    this.setStatus(before === 'rate-limited' ? 'running' : before);
+  }
+
+  /** No new session once the build budget is spent: the person decides (retry grants as much again). */
+  private async budgetGate(step: string): Promise<Decision | null> {
+    const s = this.state;
+    const budget = buildBudget(s);
+    if (budget === null || s.spentUsd < budget) return null;
+    const decision = await this.awaitHuman('budget-exceeded', step, `the build has spent $${s.spentUsd.toFixed(2)} of its $${budget.toFixed(2)} budget`);
+    if (decision.kind === 'retry') this.grantBudget();
+    return decision;
+  }
+
+  private grantBudget(): void {
+    this.state.budgetGrantedUsd += this.state.request.policy.buildBudgetUsd ?? 0;
   }
 
   private recordAgentNotes(result: SessionResult, ref: string): void {
@@ -623,6 +706,15 @@ class Build {
  */
 export function progressInterval(stallTimeoutMs: number): number {
   return Math.max(1000, Math.min(15_000, Math.floor(stallTimeoutMs / 8)));
+}
+
+const STUCK_REPEATS = 3;
+
+/** The same last line of output `STUCK_REPEATS` failed sessions in a row. */
+function isStuck(previous: string[], current: string | null): boolean {
+  if (!current?.trim()) return false;
+  const recent = previous.slice(-(STUCK_REPEATS - 1));
+  return recent.length === STUCK_REPEATS - 1 && recent.every((line) => line.trim() === current.trim());
 }
 
 function isSkipped(cp: CheckpointProgress): boolean {

@@ -14,10 +14,11 @@ export type BuildStatus =
   | 'committing'
   | 'paused'
   | 'awaiting-human'
+  | 'rate-limited'
   | 'completed'
   | 'failed'
   | 'cancelled';
-export type WaitReason = 'escalated' | 'verification-failed' | 'stalled' | 'budget-exceeded';
+export type WaitReason = 'escalated' | 'verification-failed' | 'stalled' | 'budget-exceeded' | 'permission-blocked' | 'stuck' | 'rate-limited';
 export type StepStatus = 'pending' | 'running' | 'done' | 'skipped' | 'overridden';
 export type CheckpointStatus = 'pending' | 'running' | 'verifying' | 'committing' | 'completed' | 'skipped';
 
@@ -45,7 +46,7 @@ export interface Waiting {
 export interface Attempt {
   step: string;
   session: number | null;
-  outcome: 'failed' | 'stalled' | 'verification-failed' | 'worker-lost';
+  outcome: 'failed' | 'stalled' | 'verification-failed' | 'worker-lost' | 'rate-limited' | 'budget-exceeded' | 'permission-blocked' | 'stuck';
   error: string;
   at: string;
 }
@@ -69,6 +70,14 @@ export interface BuildState {
   devNotes: DevNote[];
   feedback: string[];
   workspace: { path: string; branch: string } | null;
+  /** USD reported by agents, summed over every session: survives retries, crashes and continue-as-new. */
+  spentUsd: number;
+  /** Extra build budget granted by a person's `retry` after `budget-exceeded`. */
+  budgetGrantedUsd: number;
+  /** Per step: the agent's own session id, resumed on a retry (claude, codex). */
+  agentSessions: Record<string, string>;
+  /** Last lines of recent failed sessions, to notice an agent going in circles. */
+  recentFailures: string[];
   startedAt: string;
   updatedAt: string;
   finishedAt: string | null;
@@ -95,6 +104,10 @@ export interface BuildStatusView {
   repo: string;
   planTitle: string;
   policy: BuildRequest['policy'];
+  agent: BuildRequest['agent']['kind'];
+  spentUsd: number;
+  /** null when the build has no budget. */
+  remainingUsd: number | null;
   startedAt: string;
   updatedAt: string;
   finishedAt: string | null;
@@ -137,6 +150,10 @@ export function initialState(request: BuildRequest, ids: { workflowId: string; r
     devNotes: [],
     feedback: [],
     workspace: null,
+    spentUsd: 0,
+    budgetGrantedUsd: 0,
+    agentSessions: {},
+    recentFailures: [],
     startedAt: now,
     updatedAt: now,
     finishedAt: null,
@@ -234,6 +251,20 @@ export function takeFeedback(state: BuildState): string[] {
   return taken;
 }
 
+export function buildBudget(state: BuildState): number | null {
+  const budget = state.request.policy.buildBudgetUsd;
+  return budget === undefined ? null : budget + state.budgetGrantedUsd;
+}
+
+export function remainingBudget(state: BuildState): number | null {
+  const budget = buildBudget(state);
+  return budget === null ? null : round(Math.max(0, budget - state.spentUsd));
+}
+
+function round(usd: number): number {
+  return Math.round(usd * 10_000) / 10_000;
+}
+
 export function percentComplete(state: BuildState): number {
   const total = state.checkpoints.length;
   if (total === 0) return 100;
@@ -269,6 +300,9 @@ export function toStatus(state: BuildState): BuildStatusView {
     repo: state.request.repo,
     planTitle: state.request.plan.title,
     policy: state.request.policy,
+    agent: state.request.agent.kind,
+    spentUsd: round(state.spentUsd),
+    remainingUsd: remainingBudget(state),
     startedAt: state.startedAt,
     updatedAt: state.updatedAt,
     finishedAt: state.finishedAt,

@@ -24,7 +24,6 @@ const Options = z
     'max-sessions': count('sessions'),
     'completion-promise': z.string().min(1).optional(),
     verify: z.string().min(1).optional(),
-    'session-budget': usd,
     budget: usd,
     'log-file': z.string().optional(),
     'no-commit': z.boolean().default(false),

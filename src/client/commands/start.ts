@@ -10,7 +10,7 @@ import { parseBuildRequest, startBuild } from '../builds';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { followBuild } from '../follow';
-import { policyFlags, policyOptions, policyFromFlags } from '../policyFlags';
+import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../policyFlags';
 
 const Options = z
   .object({
@@ -24,6 +24,12 @@ const Options = z
     base: z.string().optional(),
     agent: z.enum(AGENT_KINDS).default('scripted'),
     'agent-command': z.string().optional(),
+    'agent-bin': z.string().optional(),
+    model: z.string().optional(),
+    'max-turns': z.string().regex(/^[1-9]\d*$/, 'expected a whole number of turns').optional(),
+    'permission-mode': z.string().optional(),
+    'allowed-tools': z.string().optional(),
+    'auto-approve': z.boolean().default(false),
     scenario: z.string().optional(),
     wait: z.boolean().default(false),
     json: z.boolean().default(false),
@@ -48,8 +54,14 @@ Options:
                           the build works in its own worktree on branch nightshift/<label>
   --label L               build label (default: from the plan title, or the session id)
   --base REF              branch the build from REF (default: the repo's HEAD)
-  --agent scripted|command
+  --agent NAME            claude | codex | aider | gemini | command | scripted (default scripted)
   --agent-command CMD     with --agent command: "<program> <args>", {prompt_file} is replaced
+  --agent-bin PATH        run this executable instead of claude/codex/aider/gemini from PATH
+  --model M               the agent's model
+  --max-turns N           claude --max-turns
+  --permission-mode M     claude --permission-mode (headless runs cannot answer prompts)
+  --allowed-tools LIST    claude --allowedTools, comma-separated
+  --auto-approve          codex --full-auto, gemini --yolo
   --scenario FILE         with --agent scripted: what the built-in agent should do
 ${policyOptions}
   --wait                  follow the build live until it finishes or needs you
@@ -80,7 +92,17 @@ Examples:
         repo,
         ...(o.base ? { baseRef: o.base } : {}),
         plan,
-        agent: { kind: o.agent, ...(o['agent-command'] ? { command: o['agent-command'] } : {}), ...(o.scenario ? { scenario: resolve(o.scenario) } : {}) },
+        agent: {
+          kind: o.agent,
+          ...(o['agent-command'] ? { command: o['agent-command'] } : {}),
+          ...(o.scenario ? { scenario: resolve(o.scenario) } : {}),
+          ...(o['agent-bin'] ? { bin: resolve(o['agent-bin']) } : {}),
+          ...(o.model ? { model: o.model } : {}),
+          ...(o['max-turns'] ? { maxTurns: Number(o['max-turns']) } : {}),
+          ...(o['permission-mode'] ? { permissionMode: o['permission-mode'] } : {}),
+          ...(o['allowed-tools'] ? { allowedTools: o['allowed-tools'].split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+          ...(o['auto-approve'] ? { autoApprove: true } : {}),
+        },
         policy: policyFromFlags(o),
         ...(seed ? { sessionDir: seed.sessionDir, completed: seed.completed, ...(seed.only ? { only: seed.only } : {}) } : {}),
       },
@@ -118,13 +140,15 @@ function specOf() {
     base: { type: 'string' },
     agent: { type: 'string' },
     'agent-command': { type: 'string' },
+    'agent-bin': { type: 'string' },
+    model: { type: 'string' },
+    'max-turns': { type: 'string' },
+    'permission-mode': { type: 'string' },
+    'allowed-tools': { type: 'string' },
+    'auto-approve': { type: 'boolean' },
     scenario: { type: 'string' },
     wait: { type: 'boolean' },
     json: { type: 'boolean' },
-    'max-attempts': { type: 'string' },
-    'retry-interval': { type: 'string' },
-    'stall-timeout': { type: 'string' },
-    'verify-timeout': { type: 'string' },
-    'max-session-time': { type: 'string' },
+    ...policySpec,
   } as const;
 }
