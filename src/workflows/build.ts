@@ -8,6 +8,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   TemporalFailure,
@@ -19,6 +20,7 @@ import {
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import type { SessionResult } from '../activities/types';
+import { isStuck } from '../agents/classify';
 import { buildPrompt } from '../model/prompt';
 import { type Checkpoint, type TaskGroup, verificationSteps } from '../model/plan';
 import { type BuildRequest, RESUMABLE_AGENTS } from '../model/request';
@@ -76,7 +78,11 @@ export interface BuildResult {
   devNotes: number;
 }
 
-const quick = proxyActivities<Activities>({
+/**
+ * Files people read and notifications: quick local writes on the worker, so they run as local
+ * activities (no round trip through the server for each state change).
+ */
+const quick = proxyLocalActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '10s' },
 });
@@ -489,12 +495,15 @@ class Build {
       if (result.lastLine) s.lastOutput = result.lastLine;
       s.spentUsd += result.costUsd ?? 0;
       if (result.agentSessionId && RESUMABLE_AGENTS.includes(s.request.agent.kind)) s.agentSessions[key] = result.agentSessionId;
-      if (result.ok) return { kind: 'ok', result };
+      if (result.ok) {
+        s.recentFailures = [];
+        return { kind: 'ok', result };
+      }
       const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
       const error = `agent ${why}: ${result.failureMessage || result.stderrTail || result.lastLine || ''}`.trim();
       const previous = s.recentFailures;
       s.recentFailures = [...previous, result.lastLine ?? ''].slice(-5);
-      if (result.failureClass === 'transient' && isStuck(previous, result.lastLine)) {
+      if (result.failureClass === 'transient' && isStuck(previous, result.lastLine, STUCK_REPEATS)) {
         return { kind: 'failed', outcome: 'stuck', error: `the same output ${STUCK_REPEATS} sessions in a row: ${result.lastLine}` };
       }
       const outcome: FailedOutcome = result.failureClass && result.failureClass !== 'transient' ? result.failureClass : 'failed';
@@ -592,6 +601,8 @@ class Build {
     await condition(() => s.pendingDecision !== null);
     const decision = takeDecision(s);
     s.pendingDecision = null;
+    // A person has looked at it: earlier identical failures no longer mean the agent is going in circles.
+    s.recentFailures = [];
     s.waiting = null;
     this.setStatus('running');
     await this.record();
@@ -708,14 +719,8 @@ export function progressInterval(stallTimeoutMs: number): number {
   return Math.max(1000, Math.min(15_000, Math.floor(stallTimeoutMs / 8)));
 }
 
+/** The same last line this many failed sessions in a row means the agent is going in circles. */
 const STUCK_REPEATS = 3;
-
-/** The same last line of output `STUCK_REPEATS` failed sessions in a row. */
-function isStuck(previous: string[], current: string | null): boolean {
-  if (!current?.trim()) return false;
-  const recent = previous.slice(-(STUCK_REPEATS - 1));
-  return recent.length === STUCK_REPEATS - 1 && recent.every((line) => line.trim() === current.trim());
-}
 
 function isSkipped(cp: CheckpointProgress): boolean {
   return cp.status === 'skipped';
