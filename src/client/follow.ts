@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { buildWorkflowId } from './builds';
 import { statusQuery } from '../workflows/messages';
 import { TERMINAL, type BuildStatusView } from '../workflows/state';
-import { print } from './cli';
+import { print as printLine } from './cli';
 
 function describe(v: BuildStatusView): string {
   const where = v.position.checkpoint
@@ -15,7 +15,12 @@ function describe(v: BuildStatusView): string {
  * Follows a build live: prints each change of status, position, commit and the agent's latest
  * line, until the build finishes. Returns the final status.
  */
-export async function followBuild(client: Client, label: string, intervalMs = 500): Promise<BuildStatusView> {
+export async function followBuild(
+  client: Client,
+  label: string,
+  intervalMs = 500,
+  print: (line: string) => void = printLine,
+): Promise<BuildStatusView> {
   const handle = client.workflow.getHandle(buildWorkflowId(label));
   let lastLine = '';
   let lastOutput: string | null = null;

@@ -121,7 +121,8 @@ Examples:
         if (o.json) printJson({ label, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, url });
         return 0;
       }
-      const final = await followBuild(client, label);
+      // With --json, stdout carries only the JSON document; live progress goes to stderr.
+      const final = await followBuild(client, label, 500, o.json ? (l) => process.stderr.write(`${l}\n`) : undefined);
       if (o.json) printJson({ label, workflowId: handle.workflowId, runId: handle.firstExecutionRunId, url, status: final });
       return final.status === 'completed' ? 0 : final.status === 'awaiting-human' ? 3 : 1;
     });

@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
+import { TestEnv } from '../support/temporal';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await TestEnv.connect();
+});
+afterAll(async () => {
+  await env.close();
+});
+
+function nightshift(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** A repo holding a seed-001 session `s1` whose checkpoint 1 is already done. */
+function seedRepo(finalized = true): string {
+  const repo = makeRepo();
+  const dir = join(repo, 'agents', 'sessions', 's1');
+  const plan = samplePlan(3);
+  (plan.checkpoints[0] as Record<string, unknown>).status = 'completed';
+  writeJson(join(dir, 'plan.json'), plan);
+  writeJson(join(dir, 'state.json'), {
+    current_phase: 'plan',
+    phases: { plan: { status: finalized ? 'finalized' : 'draft' } },
+    plan_state: { current_checkpoint: 2, checkpoints_completed: [1] },
+  });
+  writeJson(join(dir, 'dev-notes.json'), [{ scope: { type: 'session', ref: null }, category: 'decision', content: 'use sqlite' }]);
+  gitIn(repo, 'add', '.');
+  gitIn(repo, 'commit', '-q', '-m', 'session s1 planned');
+  return repo;
+}
+
+describe('nightshift start --session (seed 001)', () => {
+  it('runs the remaining checkpoints and keeps the session files true in each commit', async () => {
+    const repo = seedRepo();
+    const taskQueue = env.taskQueue();
+    const { worker } = await env.worker({ taskQueue });
+    const scenario = writeJson(join(tempDir('sc'), 'scenario.json'), {
+      rules: [{ when: { checkpoint: '3' }, do: [{ print: 'DEVNOTE discovery: step 3 needed a migration' }, { edit: true }] }],
+    });
+    const run = await worker.runUntil(
+      nightshift(['start', '--session', 's1', '--repo', repo, '--scenario', scenario, '--wait', '--json'], { NIGHTSHIFT_TASK_QUEUE: taskQueue }),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('completed · 100%');
+    const out = JSON.parse(run.stdout) as { label: string; workflowId: string; status: { status: string; checkpoints: { id: string; status: string }[] } };
+    expect(out.label).toBe('s1');
+    expect(out.workflowId).toBe('build-s1');
+    expect(out.status.status).toBe('completed');
+    expect(gitIn(repo, 'log', '--format=%s', 'main..nightshift/s1').split('\n')).toEqual(['checkpoint-3: Step 3', 'checkpoint-2: Step 2']);
+
+    const at = (ref: string, file: string) => JSON.parse(gitIn(repo, 'show', `${ref}:agents/sessions/s1/${file}`)) as Record<string, any>;
+    const afterTwo = at('nightshift/s1~1', 'state.json');
+    expect(afterTwo.plan_state).toMatchObject({ current_checkpoint: 3, checkpoints_completed: [1, 2], current_task_group: null });
+    expect(afterTwo.phases.build.status).toBe('in_progress');
+    const final = at('nightshift/s1', 'state.json');
+    expect(final.plan_state).toMatchObject({ current_checkpoint: null, checkpoints_completed: [1, 2, 3] });
+    expect(final.phases.build.status).toBe('completed');
+    expect(final.phases.plan.status).toBe('finalized');
+    expect(at('nightshift/s1', 'plan.json').checkpoints.map((c: { status?: string }) => c.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(at('nightshift/s1', 'dev-notes.json')).toEqual([
+      expect.objectContaining({ content: 'use sqlite' }),
+      expect.objectContaining({ category: 'discovery', content: 'step 3 needed a migration' }),
+    ]);
+    // The person's checkout is untouched.
+    expect(JSON.parse(readFileSync(join(repo, 'agents', 'sessions', 's1', 'state.json'), 'utf8')).plan_state.checkpoints_completed).toEqual([1]);
+  });
+
+  it('refuses what the seed refuses, in its words, before anything starts', async () => {
+    const repo = seedRepo(false);
+    const notFinal = await nightshift(['start', '--session', 's1', '--repo', repo]);
+    expect(notFinal.code).toBe(2);
+    expect(notFinal.stderr).toContain('Plan is not finalized. Use `/session:plan s1 finalize` first.');
+
+    const missing = await nightshift(['start', '--session', 'nope', '--repo', repo]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain("Session 'nope' not found. Check the ID or use `/session:spec` to create a new session.");
+
+    const good = seedRepo();
+    const badCheckpoint = await nightshift(['start', '--session', 's1', '--repo', good, '--checkpoint', '9']);
+    expect(badCheckpoint.stderr).toContain('Checkpoint 9 not found in plan. Available: 1, 2, 3');
+    const badGroup = await nightshift(['start', '--session', 's1', '--repo', good, '--checkpoint', '2', '--task-group', '2.7']);
+    expect(badGroup.stderr).toContain('TaskGroup 2.7 not found in checkpoint 2. Available: 2.1');
+  });
+});
+
+describe('bad input', () => {
+  it('a malformed plan names the file and the path inside it; no stack trace; nothing started', async () => {
+    const repo = makeRepo();
+    const file = join(tempDir('plan'), 'plan.json');
+    writeFileSync(file, JSON.stringify({ title: 'x', checkpoints: [{ id: 1, title: 5, task_groups: [] }] }));
+    const r = await nightshift(['start', '--plan', file, '--repo', repo, '--label', 'never-started']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file} is not valid:`);
+    expect(r.stderr).toMatch(/checkpoints\[0\]\.title: .*string/);
+    expect(r.stderr).toContain('checkpoints[0].task_groups: a checkpoint needs at least one task group');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    await expect(env.client.workflow.getHandle('build-never-started').describe()).rejects.toThrow(/not found/i);
+  });
+
+  it('names the flag that is wrong, and every command has --help', async () => {
+    const r = await nightshift(['start', '--plan', 'p.json', '--stall-timeout', 'soon']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--stall-timeout');
+    const help = await nightshift(['--help']);
+    const names = [...help.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1] as string);
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) {
+      const h = await nightshift([name, '--help']);
+      expect({ name, code: h.code }).toEqual({ name, code: 0 });
+      expect(h.stdout).toContain('Usage: nightshift');
+    }
+  });
+
+  it('a non-git --repo is refused before anything starts', async () => {
+    const plan = writeJson(join(tempDir('plan'), 'plan.json'), samplePlan(1));
+    const r = await nightshift(['start', '--plan', plan, '--repo', tempDir('plain')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--repo: .* is not a git repository/);
+  });
+});

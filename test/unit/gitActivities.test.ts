@@ -1,0 +1,55 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { commitCheckpoint, findCheckpointCommit } from '../../src/activities/commit';
+import { HomeLayout } from '../../src/activities/paths';
+import { prepareWorkspace } from '../../src/activities/workspace';
+import { gitIn, makeRepo, tempDir } from '../support/repo';
+
+/** Real git in temp dirs; no Temporal needed for these activities' own guarantees. */
+describe('workspace and commit activities', () => {
+  it('prepareWorkspace makes a worktree on nightshift/<label>, leaves the checkout alone, and is idempotent', async () => {
+    const repo = makeRepo();
+    const layout = new HomeLayout(tempDir('home'));
+    const first = await prepareWorkspace(layout, { label: 'feat', repo });
+    expect(first.branch).toBe('nightshift/feat');
+    expect(gitIn(first.path, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('nightshift/feat');
+    expect(gitIn(repo, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+    const again = await prepareWorkspace(layout, { label: 'feat', repo });
+    expect(again).toEqual(first);
+  });
+
+  it('refuses a directory that is not a git repository, without retrying', async () => {
+    await expect(prepareWorkspace(new HomeLayout(tempDir('home')), { label: 'x', repo: tempDir('plain') })).rejects.toMatchObject({
+      type: 'InvalidRepo',
+      nonRetryable: true,
+    });
+  });
+
+  it('commitCheckpoint run twice makes one commit: the second finds its own trailers', async () => {
+    const repo = makeRepo();
+    const ws = await prepareWorkspace(new HomeLayout(tempDir('home')), { label: 'idem', repo });
+    writeFileSync(join(ws.path, 'feature.txt'), 'work\n');
+    const input = { label: 'idem', runId: 'run-1', worktree: ws.path, checkpointId: '1', title: 'First step' };
+    const first = await commitCheckpoint(input);
+    const second = await commitCheckpoint(input);
+    expect(first.created).toBe(true);
+    expect(second).toEqual({ commit: first.commit, created: false });
+    expect(gitIn(repo, 'log', '--format=%s', 'main..nightshift/idem')).toBe('checkpoint-1: First step');
+    expect(await findCheckpointCommit(ws.path, 'run-1', '1')).toBe(first.commit);
+    // Another run of the same label (a new build) commits its own checkpoint 1.
+    expect(await findCheckpointCommit(ws.path, 'run-2', '1')).toBeUndefined();
+    const other = await commitCheckpoint({ ...input, runId: 'run-2' });
+    expect(other.created).toBe(true);
+  });
+
+  it('commits an empty checkpoint too, so every checkpoint has exactly one commit', async () => {
+    const repo = makeRepo();
+    const ws = await prepareWorkspace(new HomeLayout(tempDir('home')), { label: 'empty', repo });
+    const r = await commitCheckpoint({ label: 'empty', runId: 'r', worktree: ws.path, checkpointId: '7', title: 'Nothing to do' });
+    expect(r.created).toBe(true);
+    expect(gitIn(repo, 'log', '-1', '--format=%s%n%b', 'nightshift/empty')).toBe(
+      'checkpoint-7: Nothing to do\nNightshift-Build: empty\nNightshift-Run: r\nNightshift-Checkpoint: 7',
+    );
+    expect(existsSync(join(ws.path, 'README.md'))).toBe(true);
+  });
+});
