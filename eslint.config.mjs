@@ -7,7 +7,7 @@ const nodeBuiltins = [
 ];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.nightshift/**', 'bench/results/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.nightshift/**', 'bench/results/**', 'test/fixtures/**/*.js'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
