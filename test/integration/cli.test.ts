@@ -71,7 +71,7 @@ describe('nightshift start --session (seed 001)', () => {
     expect(final.plan_state).toMatchObject({ current_checkpoint: null, checkpoints_completed: [1, 2, 3] });
     expect(final.phases?.build?.status).toBe('completed');
     expect(final.phases?.plan?.status).toBe('finalized');
-    expect(at('nightshift/s1', 'plan.json').checkpoints.map((c) => c.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(at('nightshift/s1', 'plan.json').checkpoints?.map((c) => c.status)).toEqual(['completed', 'completed', 'completed']);
     expect(at('nightshift/s1', 'dev-notes.json')).toEqual([
       expect.objectContaining({ content: 'use sqlite' }),
       expect.objectContaining({ category: 'discovery', content: 'step 3 needed a migration' }),
