@@ -1,0 +1,222 @@
+import {
+  type CancellationScope,
+  condition,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  ApplicationFailure,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { SessionResult } from '../activities/types';
+import { NightshiftStatus } from './searchAttributes';
+import {
+  addDevNote,
+  buildBudget,
+  type BuildState,
+  type BuildStatus,
+  type Decision,
+  toStatus,
+  type WaitReason,
+} from './state';
+
+export type Activities = ReturnType<typeof createActivities>;
+
+export interface BuildResult {
+  label: string;
+  status: BuildStatus;
+  commits: { checkpoint: string; commit: string | null }[];
+  devNotes: number;
+}
+
+/**
+ * Files people read and notifications: quick local writes on the worker, so they run as local
+ * activities (no round trip through the server for each state change).
+ */
+const quick = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '10s' },
+});
+
+/**
+ * What every part of a build shares: its state, status and the files people read, notifications,
+ * and the waits (pause gate, escalation, retry interval, rate-limit parking, budget gate).
+ */
+export abstract class BuildRuntime {
+  /** Running sessions by step, so `pause {now}`, `skip` and the stall timer can cancel them. */
+  protected readonly running = new Map<string, CancellationScope>();
+  /** Last progress seen per session number; the stall timer watches it. */
+  protected readonly progressAt = new Map<number, number>();
+  protected progressSeq = 0;
+
+  constructor(protected readonly state: BuildState) {}
+
+  /** `rate-limited`: a durable timer until the limit resets (at least 5 s); `retry` ends it early. */
+  protected async park(resetAt: string | null, step: string): Promise<void> {
+    const s = this.state;
+    const until = resetAt ? Date.parse(resetAt) : NaN;
+    const waitMs = Math.max(5000, Number.isNaN(until) ? s.request.policy.retryInterval : until - Date.now());
+    const wakeAt = new Date(Date.now() + waitMs).toISOString();
+    const before = s.status;
+    s.waiting = { reason: 'rate-limited', step, message: `the agent's usage limit resets at ${wakeAt}; resuming then`, since: now() };
+    this.setStatus('rate-limited');
+    await this.record();
+    await this.notify('paused', `build ${s.label} is rate-limited at ${step}; resuming at ${wakeAt}`);
+    s.retryNow = false;
+    await condition(() => s.retryNow, waitMs);
+    s.retryNow = false;
+    s.waiting = null;
+    this.setStatus(before === 'rate-limited' ? 'running' : before);
+  }
+
+  /** No new session once the build budget is spent: the person decides (retry grants as much again). */
+  protected async budgetGate(step: string): Promise<Decision | null> {
+    const s = this.state;
+    const budget = buildBudget(s);
+    if (budget === null || s.spentUsd < budget) return null;
+    const decision = await this.awaitHuman('budget-exceeded', step, `the build has spent $${s.spentUsd.toFixed(2)} of its $${budget.toFixed(2)} budget`);
+    if (decision.kind === 'retry') this.grantBudget();
+    return decision;
+  }
+
+  protected grantBudget(): void {
+    this.state.budgetGrantedUsd += this.state.request.policy.buildBudgetUsd ?? 0;
+  }
+
+  protected recordAgentNotes(result: SessionResult, ref: string): void {
+    for (const note of result.devNotes) addDevNote(this.state, note.category, note.content, { type: 'task', ref }, now());
+  }
+
+  protected recordAttempt(step: string, outcome: BuildState['attempts'][number]['outcome'], error: string): void {
+    const s = this.state;
+    const trimmed = error.length > 2000 ? `…${error.slice(-2000)}` : error;
+    s.lastError = trimmed;
+    s.attempts.push({ step, session: outcome === 'verification-failed' ? null : s.sessions, outcome, error: trimmed, at: now() });
+    if (s.attempts.length > 50) s.attempts.splice(0, s.attempts.length - 50);
+  }
+
+  /** The policy's wait between attempts; `retry` cuts it short, `pause` outlasts it. */
+  protected async backoff(): Promise<void> {
+    this.state.retryNow = false;
+    this.touch();
+    await this.record();
+    await condition(() => this.state.retryNow || this.state.pendingDecision?.kind === 'skip', this.state.request.policy.retryInterval);
+    this.state.retryNow = false;
+  }
+
+  /** Escalation: tell the person, then wait as long as it takes for retry, override, skip or cancel. */
+  protected async awaitHuman(reason: WaitReason, step: string, message: string): Promise<Decision> {
+    const s = this.state;
+    s.pendingDecision = null;
+    await this.notify('escalated', `build ${s.label} needs a decision (${reason}) at ${step}: ${message}`);
+    s.waiting = { reason, step, message, since: now() };
+    this.setStatus('awaiting-human');
+    await this.record();
+    await condition(() => s.pendingDecision !== null);
+    const decision = takeDecision(s);
+    s.pendingDecision = null;
+    // A person has looked at it: earlier identical failures no longer mean the agent is going in circles.
+    s.recentFailures = [];
+    s.waiting = null;
+    this.setStatus('running');
+    await this.record();
+    return decision;
+  }
+
+  protected async pauseGate(): Promise<void> {
+    const s = this.state;
+    if (!s.pauseRequested) return;
+    const before = s.status;
+    const reason = s.pauseRequested.reason;
+    this.setStatus('paused');
+    await this.record();
+    await this.notify('paused', `build ${s.label} paused${reason ? `: ${reason}` : ''}`);
+    await condition(() => s.pauseRequested === null);
+    this.setStatus(before === 'paused' ? 'running' : before);
+    await this.record();
+  }
+
+  async finish(status: BuildStatus): Promise<void> {
+    this.state.finishedAt = now();
+    this.setStatus(status);
+    await this.record();
+  }
+
+  setStatus(status: BuildStatus): void {
+    const s = this.state;
+    if (s.status !== status) {
+      s.status = status;
+      upsertSearchAttributes([{ key: NightshiftStatus, value: status }]);
+    }
+    this.touch();
+    setCurrentDetails(this.details());
+  }
+
+  protected touch(): void {
+    this.state.updatedAt = now();
+  }
+
+  protected details(extra?: string): string {
+    const s = this.state;
+    const done = s.checkpoints.filter((c) => c.status === 'completed').length;
+    const lines = [
+      `**${s.status}**${s.waiting ? ` (${s.waiting.reason})` : ''} · ${done}/${s.checkpoints.length} checkpoints`,
+      s.position.checkpoint ? `checkpoint ${s.position.checkpoint}${s.position.taskGroup ? `, task group ${s.position.taskGroup}` : ''}` : '',
+      extra ?? '',
+      s.waiting ? `waiting for: nightshift retry|override|skip ${s.label}` : '',
+      s.lastError ? `last error: ${s.lastError.slice(0, 300)}` : '',
+    ];
+    return lines.filter(Boolean).join('\n\n');
+  }
+
+  async record(): Promise<void> {
+    await quick.recordProgress({ view: toStatus(this.state) });
+  }
+
+  async notify(event: Parameters<Activities['notify']>[0]['event'], message: string): Promise<void> {
+    const input = { label: this.state.label, event, message };
+    await quick.notify(input);
+    // The webhook (NIGHTSHIFT_WEBHOOK_URL on the worker) is best effort: a few quick attempts, then
+    // given up; its failure is only logged. The build does not wait for it, except briefly when it
+    // ends, since a post still pending when the workflow closes would be dropped.
+    const webhook = proxyActivities<Activities>({
+      startToCloseTimeout: '15 seconds',
+      retry: { maximumAttempts: 5, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '4s' },
+    });
+    let settled = false;
+    void webhook
+      .notifyWebhook(input)
+      .catch((err: unknown) => log.warn(`webhook for ${event} gave up`, { error: String(err) }))
+      .finally(() => {
+        settled = true;
+      });
+    if (event === 'completed' || event === 'failed' || event === 'cancelled') await condition(() => settled, '3 seconds');
+  }
+
+  protected worktree(): string {
+    const ws = this.state.workspace;
+    if (!ws) throw ApplicationFailure.nonRetryable('the build has no workspace', 'NoWorkspace');
+    return ws.path;
+  }
+
+  result(): BuildResult {
+    const s = this.state;
+    return {
+      label: s.label,
+      status: s.status,
+      commits: s.checkpoints.map((c) => ({ checkpoint: c.id, commit: c.commit })),
+      devNotes: s.devNotes.length,
+    };
+  }
+}
+
+function takeDecision(s: BuildState): Decision {
+  const d = s.pendingDecision;
+  if (!d) throw ApplicationFailure.nonRetryable('no decision to take', 'InternalError');
+  return d;
+}
+
+export function now(): string {
+  return new Date().toISOString();
+}
