@@ -1,6 +1,8 @@
 import { commitCheckpoint } from './commit';
 import { recordProgress } from './files';
+import { loopActivities } from './loop';
 import { notify } from './notify';
+import { createQueueActivities } from './queueActivities';
 import { HomeLayout } from './paths';
 import { runAgentSession } from './session';
 import type { NotifyInput, RecordInput, SessionInput, VerifyInput, WorkspaceInput } from './types';
@@ -23,5 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     stashWork,
     recordProgress: async (input: RecordInput) => recordProgress(layout, input),
     notify: async (input: NotifyInput) => notify(layout, input),
+    ...loopActivities(layout),
+    ...createQueueActivities({ home: deps.home }),
   };
 }

@@ -5,28 +5,55 @@ import { buildStatus, type BuildListing, listBuilds } from '../builds';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { InvalidInputError } from '../../model/errors';
+import { queueView } from '../queue';
+import { type QueueSection, printSections, sectionsJson } from '../queueViews';
 
-const Options = z.object({ json: z.boolean().default(false) });
+const Options = z.object({
+  json: z.boolean().default(false),
+  queue: z.boolean().default(false),
+  active: z.boolean().default(false),
+  completed: z.boolean().default(false),
+  'queue-name': z.string().default('default'),
+});
+const spec = {
+  json: { type: 'boolean' },
+  queue: { type: 'boolean' },
+  active: { type: 'boolean' },
+  completed: { type: 'boolean' },
+  'queue-name': { type: 'string' },
+} as const;
 
 export const status: Command = {
   name: 'status',
-  summary: 'Show one build in detail, or every build.',
-  usage: 'nightshift status [LABEL] [--json]',
+  summary: 'Show one build in detail, every build, or the queue (--queue, --active, --completed).',
+  usage: 'nightshift status [LABEL] [--json]\n       nightshift status [--queue] [--active] [--completed] [--queue-name NAME] [--json]',
   help: `
 With LABEL: the build's status, position, checkpoints with their commits, attempts, DevNotes,
 the last error and the agent's last line (from the build's \`status\` query).
 Without: every build, newest first (from Temporal's visibility store; no worker needed).
 
 Options:
-  --json   machine-readable output (one build: label, workflowId, status, checkpoints[{id,title,status,commit}], devNotes, ...)
+  --json         machine-readable output (one build: label, workflowId, status, checkpoints[{id,title,status,commit}], devNotes, ...)
+  --queue        the build queue: position, priority, why each entry waits, attempts, age
+  --active       builds running from the queue: progress, attempt, cost, age, Web UI link
+  --completed    the queue's recent completions: outcome, duration, Web UI link
+  --queue-name   which queue (default: default); the three views combine
 
 Statuses: running, verifying, committing, paused, awaiting-human (verification-failed | escalated | stalled),
 completed, failed, cancelled.`,
   async run(argv) {
-    const { options, positionals } = parseOptions('status', argv, { json: { type: 'boolean' } }, Options);
+    const { options, positionals } = parseOptions('status', argv, spec, Options);
     if (positionals.length > 1) throw new InvalidInputError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
     const label = positionals[0];
+    const sections = (['active', 'queue', 'completed'] as const).filter((s): s is QueueSection => options[s]);
+    if (label && sections.length > 0) throw new InvalidInputError('give a LABEL or --queue/--active/--completed, not both');
     return withClient(async ({ client, namespace }) => {
+      if (sections.length > 0) {
+        const view = await queueView(client, options['queue-name']);
+        if (options.json) printJson(await sectionsJson(client, namespace, view, sections));
+        else await printSections(client, namespace, view, sections);
+        return 0;
+      }
       if (label) {
         const view = await buildStatus(client, label);
         const url = runUrl(namespace, view.workflowId, view.runId);
@@ -47,7 +74,8 @@ function printBuild(v: BuildStatusView, url: string): void {
   print(`  status     ${v.status}${v.reason ? ` (${v.reason})` : ''}${v.pauseRequested && v.status !== 'paused' ? ' — pause requested' : ''}`);
   print(`  progress   ${v.percentComplete}%${v.position.checkpoint ? ` · at checkpoint ${v.position.checkpoint}${v.position.taskGroup ? `, task group ${v.position.taskGroup}` : ''}` : ''}`);
   print(`  branch     ${v.branch ?? '-'} (${v.repo})`);
-  print(`  sessions   ${v.sessions}`);
+  print(`  sessions   ${v.sessions} (${v.agent} agent)`);
+  print(`  cost       $${v.spentUsd.toFixed(2)}${v.remainingUsd !== null ? ` spent, $${v.remainingUsd.toFixed(2)} of the build budget left` : ' spent'}`);
   print(`  web ui     ${url}`);
   print('');
   for (const cp of v.checkpoints) {

@@ -1,0 +1,71 @@
+import type { Client } from '@temporalio/client';
+
+/** What a running build or loop says about itself right now, read from its `status` query. */
+export interface LiveStatus {
+  status: string | null;
+  percent: number | null;
+  costUsd: number | null;
+  /** Where it is: checkpoint/task group, or session number. */
+  detail: string | null;
+  lastOutput: string | null;
+  commits: string[];
+  /** The plan's title (builds) or the task (loops). */
+  title: string | null;
+}
+
+const UNKNOWN: LiveStatus = { status: null, percent: null, costUsd: null, detail: null, lastOutput: null, commits: [], title: null };
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * Reads a build's (`buildWorkflow`) or loop's (`loopWorkflow`) status view without depending on
+ * either type: both answer the `status` query, with different shapes. Unknown fields stay null.
+ */
+export function liveFromView(view: unknown): LiveStatus {
+  const v = (view ?? {}) as Record<string, unknown>;
+  const position = v.position as { checkpoint?: string | null; taskGroup?: string | null } | undefined;
+  const boxes = v.checkboxes as { done?: number; total?: number } | null | undefined;
+  const checkpoints = Array.isArray(v.checkpoints) ? (v.checkpoints as { commit?: string | null }[]) : [];
+  const percent =
+    num(v.percentComplete) ??
+    (boxes && num(boxes.total) && num(boxes.done) !== null ? Math.round(((boxes.done as number) / (boxes.total as number)) * 100) : null);
+  const detail = position?.checkpoint
+    ? `checkpoint ${position.checkpoint}${position.taskGroup ? `, task group ${position.taskGroup}` : ''}`
+    : num(v.sessions) !== null
+      ? `session ${v.sessions as number}`
+      : null;
+  return {
+    status: typeof v.status === 'string' ? v.status : null,
+    percent,
+    // Builds report what their agents spent as `spentUsd`, loops as `costUsd`.
+    costUsd: num(v.costUsd) ?? num(v.spentUsd),
+    detail,
+    lastOutput: typeof v.lastOutput === 'string' ? v.lastOutput : null,
+    commits: checkpoints.length
+      ? checkpoints.map((c) => c.commit).filter((c): c is string => typeof c === 'string')
+      : typeof v.lastCommit === 'string'
+        ? [v.lastCommit]
+        : [],
+    title: typeof v.planTitle === 'string' ? v.planTitle : typeof v.task === 'string' ? (v.task.split('\n')[0] ?? null) : typeof v.taskName === 'string' ? v.taskName : null,
+  };
+}
+
+/** Queries `status`, giving up after `timeoutMs` (a workflow whose worker is gone never answers). */
+export async function liveStatus(client: Client, workflowId: string, timeoutMs = 3000): Promise<LiveStatus> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const view = await Promise.race([
+      client.workflow.getHandle(workflowId).query<unknown>('status'),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('query timed out')), timeoutMs);
+      }),
+    ]);
+    return liveFromView(view);
+  } catch {
+    return UNKNOWN;
+  } finally {
+    clearTimeout(timer);
+  }
+}

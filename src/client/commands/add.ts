@@ -1,0 +1,251 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { runUrl } from '../../config/connection';
+import { parseBuildQueueMd } from '../../model/buildQueueMd';
+import { InvalidInputError } from '../../model/errors';
+import { loadPlanFile } from '../../model/planFile';
+import { PRIORITIES, type QueueEntryInput } from '../../model/queueEntry';
+import { AGENT_KINDS, slugify } from '../../model/request';
+import type { EnqueueAnswer, EnqueueRequest } from '../../workflows/queueMessages';
+import { type Command, parseOptions, print, printJson } from '../cli';
+import { type Connected, withClient } from '../connect';
+import { policyFlags, policyOptions, policyFromFlags } from '../policyFlags';
+import { EnqueueRefusedError, enqueue, queueViewIfRunning } from '../queue';
+
+const Options = z
+  .object({
+    name: z.string().trim().min(1).optional(),
+    desc: z.string().optional(),
+    priority: z.enum(PRIORITIES).default('high'),
+    criteria: z.array(z.string()).default([]),
+    time: z.string().optional(),
+    tech: z.string().optional(),
+    blocker: z.array(z.string()).default([]),
+    risky: z.boolean().default(false),
+    plan: z.string().optional(),
+    loop: z.string().optional(),
+    from: z.string().optional(),
+    tz: z.string().default('UTC'),
+    repo: z.string({ message: '--repo DIR is required: the git repository the build works in' }),
+    label: z.string().optional(),
+    base: z.string().optional(),
+    agent: z.enum(AGENT_KINDS).default('scripted'),
+    'agent-command': z.string().optional(),
+    scenario: z.string().optional(),
+    'max-sessions': z.string().regex(/^[1-9]\d*$/, 'expected a whole number of sessions').optional(),
+    queue: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a queue name like "default" or "night"').default('default'),
+    json: z.boolean().default(false),
+    ...policyFlags,
+  })
+  .refine((o) => !(o.plan && o.loop), { message: 'give at most one of --plan FILE or --loop "task"', path: ['plan'] })
+  .refine((o) => Boolean(o.from) !== Boolean(o.name), { message: 'give --name (one entry) or --from BUILD_QUEUE.md (many), not both', path: ['name'] })
+  .refine((o) => !o.from || (!o.plan && !o.loop && !o.label), { message: '--from imports loop entries: --plan, --loop and --label go with --name', path: ['from'] })
+  .refine((o) => o.agent !== 'command' || o['agent-command'], { message: '--agent command needs --agent-command "<program> <args>"', path: ['agentCommand'] });
+type AddOptions = z.infer<typeof Options>;
+
+const spec = {
+  name: { type: 'string' },
+  desc: { type: 'string' },
+  priority: { type: 'string' },
+  criteria: { type: 'string', multiple: true },
+  time: { type: 'string' },
+  tech: { type: 'string' },
+  blocker: { type: 'string', multiple: true },
+  risky: { type: 'boolean' },
+  plan: { type: 'string' },
+  loop: { type: 'string' },
+  from: { type: 'string' },
+  tz: { type: 'string' },
+  repo: { type: 'string' },
+  label: { type: 'string' },
+  base: { type: 'string' },
+  agent: { type: 'string' },
+  'agent-command': { type: 'string' },
+  scenario: { type: 'string' },
+  'max-sessions': { type: 'string' },
+  queue: { type: 'string' },
+  json: { type: 'boolean' },
+  'max-attempts': { type: 'string' },
+  'retry-interval': { type: 'string' },
+  'stall-timeout': { type: 'string' },
+  'verify-timeout': { type: 'string' },
+  'max-session-time': { type: 'string' },
+} as const;
+
+export const add: Command = {
+  name: 'add',
+  summary: 'Queue a build (seed 002 add_build_task.py), or import a BUILD_QUEUE.md; it starts as soon as the queue admits it.',
+  usage: 'nightshift add --name NAME --desc TEXT --priority high|medium|low --criteria TEXT... (--plan FILE | --loop "task") --repo DIR [options]\n       nightshift add --from BUILD_QUEUE.md --repo DIR [options]',
+  help: `
+Options:
+  --name NAME             what to build; the label (workflow build-LABEL, branch nightshift/LABEL) comes from it
+  --desc TEXT             what to build, with what, and what it must do (vague descriptions are refused)
+  --priority P            high: starts at once · medium: only in the off-hours window · low: after \`nightshift approve\`
+  --criteria TEXT         a checkable completion criterion; repeat for more (at least one is required)
+  --time "4 hours"        estimate (free text, must read as a duration)
+  --tech "..."            tech stack, handed to the agent
+  --blocker TEXT          an open blocker; repeat for more. The entry is queued but waits until it is re-added without it
+  --risky                 needs \`nightshift approve\` before it starts (also detected from the text: emails, payments, production...)
+  --plan FILE             run a plan (checkpoints -> task groups -> tasks) as a build
+  --loop "task"           run a seed-003 structured loop on this task (default: a loop on --desc)
+  --repo DIR              the git repository to build in (required)
+  --label L               build label (default: from --name)
+  --base REF              branch the build from REF
+  --agent scripted|command, --agent-command CMD, --scenario FILE   the agent, as for \`nightshift start\`
+  --max-sessions N        loops: stop after N sessions
+${policyOptions}
+  --from FILE             import a seed-format BUILD_QUEUE.md: each Active Queue entry is queued as a loop or
+                          refused with its reasons; entries already queued and Completed ones are skipped
+  --tz ZONE               with --from: the zone of the file's "Added:" times (default UTC)
+  --queue NAME            the queue (default: default; started on first use)
+  --json                  machine-readable answer
+
+Answers the label and its position (0: building now), or every reason it was refused (exit 2, nothing queued).
+With --from: exit 0 when every entry was queued or skipped, 2 when any was refused.
+
+Examples:
+  nightshift add --name "Spotify Integration" --desc "Build OAuth integration with the Spotify API that fetches liked songs and creates weekly playlists" \\
+    --priority high --criteria "OAuth flow working" --criteria "Playlists generated weekly" --time "4 hours" --tech "Python, Spotipy" --repo ~/src/app
+  nightshift add --from ~/clawd/BUILD_QUEUE.md --repo ~/src/app`,
+  async run(argv) {
+    const { options: o } = parseOptions('add', argv, spec, Options);
+    const repo = resolve(o.repo);
+    if (spawnSync('git', ['-C', repo, 'rev-parse', '--git-dir']).status !== 0) {
+      throw new InvalidInputError(`${repo} is not a git repository`, '--repo', 'Point --repo at the repository the agent should work in.');
+    }
+    // The queue answers once a worker has run it: say so if that takes a while, rather than hang silently.
+    const hint = setTimeout(() => process.stderr.write('waiting for a worker to run the queue (is `nightshift worker` running?)...\n'), 5000);
+    try {
+      return await withClient((c) => (o.from ? addFrom(c, o, repo) : addOne(c, o, repo)));
+    } finally {
+      clearTimeout(hint);
+    }
+  },
+};
+
+function runSettings(o: AddOptions): Omit<EnqueueRequest, 'entry'> {
+  return {
+    agent: { kind: o.agent, ...(o['agent-command'] ? { command: o['agent-command'] } : {}), ...(o.scenario ? { scenario: resolve(o.scenario) } : {}) },
+    policy: policyFromFlags(o),
+    ...(o.base ? { baseRef: o.base } : {}),
+    ...(o['max-sessions'] ? { maxSessions: Number(o['max-sessions']) } : {}),
+  };
+}
+
+function target(o: AddOptions) {
+  return { queue: o.queue };
+}
+
+async function addOne(c: Connected, o: AddOptions, repo: string): Promise<number> {
+  const name = o.name as string;
+  const entry: QueueEntryInput = {
+    label: o.label ?? slugify(name),
+    name,
+    description: o.desc ?? '',
+    priority: o.priority,
+    criteria: o.criteria,
+    ...(o.time ? { estimate: o.time } : {}),
+    ...(o.tech ? { tech: o.tech } : {}),
+    blockers: o.blocker,
+    risky: o.risky,
+    addedAt: new Date().toISOString(),
+    repo,
+    kind: o.plan ? 'plan' : 'loop',
+    ...(o.plan ? { plan: loadPlanFile(resolve(o.plan)) } : {}),
+    ...(o.loop ? { loopTask: o.loop } : {}),
+  };
+  let answer: EnqueueAnswer;
+  try {
+    answer = await enqueue(c.client, { entry, ...runSettings(o) }, target(o));
+  } catch (err) {
+    if (err instanceof EnqueueRefusedError && o.json) {
+      printJson({ accepted: false, label: err.label, reasons: err.reasons });
+      return err.exitCode;
+    }
+    throw err;
+  }
+  const url = answer.workflowId ? runUrl(c.namespace, answer.workflowId) : null;
+  if (o.json) printJson({ accepted: true, queue: o.queue, ...answer, url });
+  else printAnswer(answer, o.queue, url);
+  return 0;
+}
+
+function printAnswer(a: EnqueueAnswer, queue: string, url: string | null): void {
+  if (a.building) {
+    print(`Queued "${a.label}" in queue ${queue}: building now (${a.workflowId})`);
+    if (url) print(`  Web UI: ${url}`);
+    print(`  follow: nightshift status ${a.label}`);
+    return;
+  }
+  print(`Queued "${a.label}" in queue ${queue} at position ${a.position}`);
+  for (const r of a.reasons) print(`  waiting: ${r}`);
+}
+
+type ImportResult =
+  | { name: string; label: string; result: 'accepted'; position: number; building: boolean }
+  | { name: string; label: string; result: 'refused'; reasons: string[] }
+  | { name: string; label: string; result: 'skipped'; reason: string };
+
+async function addFrom(c: Connected, o: AddOptions, repo: string): Promise<number> {
+  const file = resolve(o.from as string);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new InvalidInputError(`cannot read ${file}: ${(err as Error).message}`, '--from');
+  }
+  const parsed = parseBuildQueueMd(text, { timeZone: o.tz });
+  const existing = await queueViewIfRunning(c.client, o.queue);
+  const queued = new Set([...(existing?.waiting ?? []), ...(existing?.active ?? [])].map((e) => e.label));
+  // A finished entry is not queued again by re-importing the same file; a failed or cancelled one may be.
+  const built = new Set((existing?.recent ?? []).filter((c) => !['failed', 'cancelled', 'terminated'].includes(c.outcome)).map((c) => c.label));
+  const results: ImportResult[] = [];
+  for (const e of parsed.entries) {
+    if (queued.has(e.label) || built.has(e.label)) {
+      results.push({ name: e.name, label: e.label, result: 'skipped', reason: queued.has(e.label) ? 'already queued' : 'already built' });
+      continue;
+    }
+    const entry: QueueEntryInput = {
+      label: e.label,
+      name: e.name,
+      description: e.description,
+      priority: e.priority,
+      criteria: e.criteria,
+      ...(e.estimate ? { estimate: e.estimate } : {}),
+      ...(e.tech ? { tech: e.tech } : {}),
+      blockers: e.blockers,
+      risky: e.risky,
+      approved: e.approved,
+      addedAt: e.addedAt ?? new Date().toISOString(),
+      repo,
+      kind: 'loop',
+    };
+    try {
+      const a = await enqueue(c.client, { entry, ...runSettings(o) }, target(o));
+      results.push({ name: e.name, label: e.label, result: 'accepted', position: a.position, building: a.building });
+    } catch (err) {
+      if (!(err instanceof EnqueueRefusedError)) throw err;
+      results.push({ name: e.name, label: e.label, result: 'refused', reasons: err.reasons });
+    }
+  }
+  for (const done of parsed.completed) results.push({ name: done.name, label: slugify(done.name), result: 'skipped', reason: 'completed' });
+  const refused = results.some((r) => r.result === 'refused');
+  if (o.json) printJson({ file, queue: o.queue, results, problems: parsed.problems });
+  else printImport(file, results, parsed.problems);
+  return refused ? 2 : 0;
+}
+
+function printImport(file: string, results: ImportResult[], problems: { line: number; message: string }[]): void {
+  print(`Imported ${file}:`);
+  for (const r of results) {
+    if (r.result === 'accepted') print(`  accepted  ${r.label}  ${r.building ? 'building now' : `position ${r.position}`}`);
+    else if (r.result === 'skipped') print(`  skipped   ${r.label}  (${r.reason})`);
+    else {
+      print(`  refused   ${r.label}`);
+      for (const why of r.reasons) print(`            - ${why}`);
+    }
+  }
+  for (const p of problems) process.stderr.write(`warning: ${file}:${p.line}: ${p.message}\n`);
+}

@@ -1,0 +1,348 @@
+import {
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { type SignalDefinition, type UpdateDefinition, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createActivities } from '../activities';
+import type { NotifyInput } from '../activities/types';
+import { buildWorkflow } from './build';
+import {
+  ENQUEUE_REFUSED,
+  approveSignal,
+  approveUpdate,
+  enqueueUpdate,
+  failSignal,
+  failUpdate,
+  queueQuery,
+  removeSignal,
+  removeUpdate,
+  setPolicySignal,
+  setPolicyUpdate,
+} from './queueMessages';
+import {
+  type ActiveBuild,
+  type ChildOutcome,
+  type QueueItem,
+  type QueuePolicyInput,
+  type QueueState,
+  type QueueView,
+  admission,
+  answerFor,
+  approve,
+  buildEnded,
+  childWorkflowId,
+  enqueue,
+  initialQueueState,
+  markFailed,
+  markStarted,
+  outcomeOfFailure,
+  outcomeOfResult,
+  prepareEnqueue,
+  remove,
+  setPolicy,
+  setRunId,
+  startRefused,
+  toQueueView,
+  validateApprove,
+  validateFail,
+  validateRemove,
+  validateSetPolicy,
+} from './queueState';
+import { NightshiftLabel, NightshiftPriority } from './searchAttributes';
+
+type Activities = ReturnType<typeof createActivities>;
+
+export interface QueueInit {
+  /** The queue's name; its workflow id is `queue-<name>`. */
+  name: string;
+  /** The policy of a new queue (a running queue keeps its own; change it with `setPolicy`). */
+  policy?: QueuePolicyInput;
+  /** Continue-as-new after this many history events even if the server has not suggested it yet. */
+  maxHistoryEvents?: number;
+  /** Milliseconds between BUILD_STATUS.md refreshes while builds run (their progress does not wake the queue). */
+  refreshEveryMs?: number;
+}
+
+const files = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3, initialInterval: '1s' },
+});
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '10s' },
+});
+/** A dead webhook costs a few attempts and is then given up on; it never blocks the queue. */
+const hook = proxyActivities<Activities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { maximumAttempts: 5, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '4s' },
+});
+/** Read-only long poll on a build's result; retried for as long as it takes (the heartbeat finds lost workers). */
+const watcher = proxyActivities<Activities>({
+  startToCloseTimeout: '365 days',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+});
+
+/**
+ * One build queue (seed 002's BUILD_QUEUE.md + auto_build_manager.py), as a long-lived entity.
+ * Admission is event-driven: every change (an entry added or approved, a build finished, the policy
+ * changed) re-runs the pure admission decision at once, and a durable timer wakes the queue when the
+ * off-hours window opens or a retry is due. No heartbeat polling.
+ *
+ * Builds run as child workflows that outlive the queue (parent-close policy ABANDON). The queue
+ * learns of their end from the child's result handle; after a continue-as-new those handles are gone,
+ * so the new run watches each carried build by id with the `watchBuild` activity instead. One
+ * mechanism per run, and nothing in build.ts needs to know about queues.
+ */
+export async function queueWorkflow(init: QueueInit, carried?: QueueState): Promise<void> {
+  const queue = new Queue(init, carried ?? initialQueueState(init.name, init.policy));
+  queue.installHandlers();
+  queue.watchCarried();
+  await queue.run();
+}
+
+class Queue {
+  /** Bumped by every change; the loop acts when it moves, and updates answer once it has acted. */
+  private revision = 1;
+  private processed = 0;
+  private written = 0;
+  private lastWrite = 0;
+  private wakeAt: string | null = null;
+  private pendingHooks = 0;
+  private readonly outbox: NotifyInput[] = [];
+
+  constructor(
+    private readonly init: QueueInit,
+    private readonly state: QueueState,
+  ) {}
+
+  installHandlers(): void {
+    const s = this.state;
+    setHandler(queueQuery, () => toQueueView(s, new Date()));
+    setHandler(
+      enqueueUpdate,
+      async (req) => {
+        const prepared = prepareEnqueue(s, req);
+        if ('problems' in prepared) throw refused(prepared.problems);
+        enqueue(s, prepared.item);
+        await this.settled();
+        return answerFor(s, prepared.item.entry.label, new Date());
+      },
+      {
+        validator: (req) => {
+          const prepared = prepareEnqueue(s, req);
+          if ('problems' in prepared) throw refused(prepared.problems);
+        },
+      },
+    );
+    this.verb(approveSignal, approveUpdate, (r) => validateApprove(s, r?.label), (r) => approve(s, r.label));
+    this.verb(removeSignal, removeUpdate, (r) => validateRemove(s, r?.label), (r) => remove(s, r.label));
+    this.verb(failSignal, failUpdate, (r) => validateFail(s, r?.label), (r) => markFailed(s, r.label, r.reason));
+    this.verb(setPolicySignal, setPolicyUpdate, (p) => validateSetPolicy(s, p), (p) => setPolicy(s, p ?? {}));
+  }
+
+  /** A person's verb as a signal (ignored with a warning when it cannot apply) and as an update. */
+  private verb<T>(signal: SignalDefinition<[T]>, update: UpdateDefinition<QueueView, [T]>, validate: (arg: T) => string | undefined, apply: (arg: T) => void): void {
+    setHandler(signal, (arg: T) => {
+      const why = validate(arg);
+      if (why) return log.warn(`ignored signal ${signal.name}: ${why}`);
+      apply(arg);
+      this.changed();
+    });
+    setHandler(
+      update,
+      async (arg: T) => {
+        apply(arg);
+        await this.settled();
+        return toQueueView(this.state, new Date());
+      },
+      {
+        validator: (arg: T) => {
+          const why = validate(arg);
+          if (why) throw new Error(why);
+        },
+      },
+    );
+  }
+
+  private changed(): void {
+    this.revision += 1;
+  }
+
+  /** Lets the loop act on a change before an update answers, so the answer shows its effect. */
+  private async settled(): Promise<void> {
+    this.changed();
+    const mine = this.revision;
+    await condition(() => this.processed >= mine, '1 minute');
+  }
+
+  /** Builds carried over a continue-as-new: watched by id, since their child handles are gone. */
+  watchCarried(): void {
+    for (const a of this.state.active) {
+      this.track(a, watcher.watchBuild({ workflowId: a.workflowId, runId: a.runId }));
+    }
+  }
+
+  async run(): Promise<void> {
+    for (;;) {
+      const seen = this.revision;
+      await this.admit();
+      await this.sendCancels();
+      await this.flushOutbox();
+      this.processed = seen;
+      if (this.written !== this.revision || this.refreshDue()) await this.writeFiles();
+      const s = this.state;
+      setCurrentDetails(`**${s.active.length} building** (${s.active.map((a) => a.entry.label).join(', ') || 'none'}) · ${s.waiting.length} waiting`);
+      if (this.revision === seen && this.historyIsLong()) {
+        // Handlers still running must finish first; a change meanwhile is processed before trying again.
+        await condition(() => this.revision !== seen || (allHandlersFinished() && this.pendingHooks === 0), '1 minute');
+        if (this.revision === seen) await continueAsNew<typeof queueWorkflow>(this.init, this.state);
+        continue;
+      }
+      const sleep = this.sleepMs();
+      if (sleep === undefined) await condition(() => this.revision !== seen);
+      else await condition(() => this.revision !== seen, sleep);
+    }
+  }
+
+  private historyIsLong(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= (this.init.maxHistoryEvents ?? 5000);
+  }
+
+  private refreshDue(): boolean {
+    return this.state.active.length > 0 && Date.now() - this.lastWrite >= this.refreshEvery();
+  }
+
+  private refreshEvery(): number {
+    return this.init.refreshEveryMs ?? 5 * 60_000;
+  }
+
+  /** Until the window opens, a retry is due, or (while builds run) BUILD_STATUS.md needs a refresh. */
+  private sleepMs(): number | undefined {
+    const now = Date.now();
+    const at = [this.wakeAt ? Date.parse(this.wakeAt) : Infinity, this.state.active.length > 0 ? this.lastWrite + this.refreshEvery() : Infinity];
+    const next = Math.min(...at);
+    return next === Infinity ? undefined : Math.max(1, next - now);
+  }
+
+  private async admit(): Promise<void> {
+    const decision = admission(this.state, new Date());
+    this.wakeAt = decision.wakeAt;
+    for (const label of decision.start) await this.launch(label);
+  }
+
+  private async launch(label: string): Promise<void> {
+    const s = this.state;
+    const item = s.waiting.find((w) => w.entry.label === label);
+    if (!item) return;
+    const workflowId = childWorkflowId(item.run.kind, label);
+    markStarted(s, label, workflowId, new Date().toISOString());
+    this.changed();
+    try {
+      const handle = await this.startChild(item, workflowId);
+      setRunId(s, label, handle.firstExecutionRunId);
+      const active = s.active.find((a) => a.entry.label === label) as ActiveBuild;
+      this.track(
+        active,
+        handle.result().then(outcomeOfResult, (err: unknown) =>
+          err instanceof ChildWorkflowFailure ? outcomeOfFailure(err.cause, err.message) : { kind: 'failed' as const, error: String(err) },
+        ),
+      );
+      log.info(`queue ${s.name}: started ${workflowId}`);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const message = `${workflowId} is already running outside queue "${s.name}": let it finish (or cancel it), then approve "${label}" to run it from the queue`;
+      startRefused(s, label, message);
+      this.outbox.push({ label, event: 'escalated', message });
+    }
+  }
+
+  private startChild(item: QueueItem, workflowId: string) {
+    const options = {
+      workflowId,
+      parentClosePolicy: 'ABANDON' as const,
+      typedSearchAttributes: [
+        { key: NightshiftPriority, value: item.entry.priority },
+        { key: NightshiftLabel, value: item.entry.label },
+      ],
+      staticSummary: `${item.entry.name} (${item.entry.priority} priority, queue ${this.state.name}${item.attempts ? `, retry ${item.attempts}` : ''})`,
+    };
+    // Loops are started by type name, so the queue does not depend on the loop workflow's code.
+    return item.run.kind === 'plan'
+      ? startChild(buildWorkflow, { ...options, args: [item.run.request] })
+      : startChild('loopWorkflow', { ...options, args: [item.run.request] });
+  }
+
+  /** Records a child's end when `outcome` settles; a report about an older run of the label is ignored. */
+  private track(build: ActiveBuild, outcome: Promise<ChildOutcome>): void {
+    const { label } = build.entry;
+    const runId = build.runId;
+    void outcome.then(
+      (o) => {
+        const current = this.state.active.find((a) => a.entry.label === label);
+        if (!current || (runId && current.runId !== runId)) return;
+        const effect = buildEnded(this.state, label, o, new Date().toISOString());
+        if (effect?.effect === 'escalate') this.outbox.push({ label, event: 'escalated', message: effect.message });
+        if (effect?.effect === 'retry') log.info(`queue ${this.state.name}: ${label} failed (${effect.error}); retry ${effect.attempts} at ${effect.notBefore}`);
+        this.changed();
+      },
+      (err: unknown) => log.warn(`queue ${this.state.name}: lost track of ${label}`, { error: String(err) }),
+    );
+  }
+
+  /** `fail LABEL`: cancel the build; its end (cancelled) then counts as a failed attempt. */
+  private async sendCancels(): Promise<void> {
+    for (const a of this.state.active.filter((b) => b.failRequested !== null && !b.cancelSent && b.runId !== null)) {
+      a.cancelSent = true;
+      try {
+        await getExternalWorkflowHandle(a.workflowId).cancel();
+      } catch (err) {
+        // Already finished: its tracker reports the end anyway.
+        log.warn(`queue ${this.state.name}: could not cancel ${a.workflowId}`, { error: String(err) });
+      }
+    }
+  }
+
+  private async flushOutbox(): Promise<void> {
+    for (const n of this.outbox.splice(0)) {
+      try {
+        await quick.notify(n);
+      } catch (err) {
+        log.warn('notify failed', { error: String(err) });
+      }
+      this.pendingHooks += 1;
+      void hook
+        .notifyWebhook(n)
+        .catch((err: unknown) => log.warn('webhook gave up', { error: String(err) }))
+        .finally(() => {
+          this.pendingHooks -= 1;
+        });
+    }
+  }
+
+  private async writeFiles(): Promise<void> {
+    this.written = this.revision;
+    this.lastWrite = Date.now();
+    try {
+      await files.writeQueueFiles({ view: toQueueView(this.state, new Date()) });
+    } catch (err) {
+      // The files are a convenience for people; the queue goes on without them.
+      log.warn(`queue ${this.state.name}: could not write BUILD_STATUS.md`, { error: String(err) });
+    }
+  }
+}
+
+function refused(problems: string[]): ApplicationFailure {
+  return ApplicationFailure.create({ message: problems.join('\n'), type: ENQUEUE_REFUSED, details: [problems], nonRetryable: true });
+}
