@@ -11,6 +11,7 @@ import { startDevServer } from '../src/server/devServer';
 import { freePort } from '../src/server/ports';
 import { createNightshiftWorker } from '../src/worker/createWorker';
 import { bashLoop, median, nightshiftBuild, percentile, signalLatency } from './buildBench';
+import { benchQueueLatency } from './queueLatency';
 
 const CHECKPOINTS = Number(process.env.BENCH_CHECKPOINTS ?? 20);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -40,7 +41,9 @@ async function main(): Promise<void> {
       log(`run ${i + 1}/${RUNS}: bash loop ${bash[i]?.toFixed(0)} ms, nightshift ${nightshift[i]?.toFixed(0)} ms`);
     }
     const signals = await signalLatency(client, taskQueue, Math.max(5, RUNS));
-    return { bash, nightshift, signals };
+    log('enqueue-to-agent-start latency over 20 queued builds ...');
+    const queue = await benchQueueLatency({ client, taskQueue, builds: 20 });
+    return { bash, nightshift, signals, queue };
   });
   await connection.close();
   await native.close();
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
       pauseNowMs: results.signals.pauseNowMs.map(Math.round),
       resumeMs: results.signals.resumeMs.map(Math.round),
     },
+    queue: results.queue,
   };
   const out = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(out, { recursive: true });
@@ -79,6 +83,10 @@ async function main(): Promise<void> {
   log(`  ratio ${summary.orchestration.ratio}x, overhead ${summary.orchestration.overheadPerCheckpointMs} ms per checkpoint`);
   log(`pause --now to agent gone: median ${summary.signals.pauseNowToAgentGoneMedianMs} ms (p95 ${summary.signals.pauseNowP95Ms})`);
   log(`resume to next agent started: median ${summary.signals.resumeToNextAgentMedianMs} ms (p95 ${summary.signals.resumeP95Ms})`);
+  log(
+    `enqueue to agent start: median ${Math.round(results.queue.median_ms)} ms (p95 ${Math.round(results.queue.p95_ms)}) over ${results.queue.n} builds; ` +
+      `seed 002's heartbeat: ${results.queue.baseline_avg_ms / 1000} s on average, up to ${results.queue.baseline_max_ms / 1000} s`,
+  );
   log(`written to ${file}`);
 }
 

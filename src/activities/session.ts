@@ -70,7 +70,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
     `# nightshift session ${session}: build ${label}, checkpoint ${input.checkpointId}, task group ${input.taskGroupId}\n` +
       `# started ${new Date().toISOString()} (activity attempt ${ctx.info.attempt})\n` +
       (orphan ? `# killed process group ${orphan.pgid} left by session ${orphan.session} of a lost worker\n` : '') +
-      `# argv: ${JSON.stringify(argv)}\n`,
+      `# argv: ${redactSecrets(JSON.stringify(argv))}\n`,
   );
 
   let stderrTail = '';

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionFilesUpdate } from './types';
 
@@ -19,6 +19,12 @@ type Json = Record<string, unknown>;
  */
 export function updateSessionFiles(worktree: string, update: SessionFilesUpdate): void {
   const dir = join(worktree, update.dir);
+  // A session directory that was never committed exists only in the person's checkout: bring it along.
+  mkdirSync(dir, { recursive: true });
+  for (const file of ['state.json', 'plan.json', 'dev-notes.json', 'spec.md']) {
+    const source = update.sourceRepo ? join(update.sourceRepo, update.dir, file) : undefined;
+    if (source && !existsSync(join(dir, file)) && existsSync(source)) copyFileSync(source, join(dir, file));
+  }
   const statePath = join(dir, 'state.json');
   const state = (readJson(statePath) ?? {}) as Json;
   const phases = (state.phases ?? {}) as Json;

@@ -95,6 +95,8 @@ export interface CommitInput {
 }
 export interface SessionFilesUpdate {
   dir: string;
+  /** The person's checkout: session files not committed there are copied into the worktree first. */
+  sourceRepo?: string;
   completedCheckpoints: string[];
   nextCheckpoint: string | null;
   devNotes: { scope: { type: string; ref: string | null }; category: string; content: string; at: string }[];

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Context } from '@temporalio/activity';
+import { redactSecrets } from '../agents/redact';
 import type { HomeLayout } from './paths';
 import { killGroup } from './process';
 import type { VerifyInput, VerifyResult, VerifyStepResult } from './types';
@@ -23,6 +24,7 @@ function runStep(cwd: string, command: string, timeoutMs: number): Promise<{ cod
       timedOut = true;
       void killGroup(child.pid as number, 2000);
     }, timeoutMs);
+    const beat = setInterval(() => Context.current().heartbeat(command), 1000);
     const onCancel = () => void killGroup(child.pid as number, 2000);
     Context.current().cancellationSignal.addEventListener('abort', onCancel);
     child.on('error', (err) => {
@@ -30,6 +32,7 @@ function runStep(cwd: string, command: string, timeoutMs: number): Promise<{ cod
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      clearInterval(beat);
       Context.current().cancellationSignal.removeEventListener('abort', onCancel);
       resolve({ code, timedOut, output });
     });
@@ -44,8 +47,10 @@ export async function runVerification(layout: HomeLayout, input: VerifyInput): P
     Context.current().heartbeat(step.name);
     const r = await runStep(input.worktree, step.run, input.timeoutMs);
     const passed = r.code === 0 && !r.timedOut;
-    results.push({ name: step.name, passed, exitCode: r.code, timedOut: r.timedOut, outputTail: r.output.slice(-TAIL) });
-    log.push(`$ ${step.run}\n${r.output}\n# ${passed ? 'passed' : r.timedOut ? 'timed out' : `failed (exit ${r.code})`}\n`);
+    // Verification output goes into history and the next prompt: secrets are redacted first.
+    const output = redactSecrets(r.output);
+    results.push({ name: step.name, passed, exitCode: r.code, timedOut: r.timedOut, outputTail: output.slice(-TAIL) });
+    log.push(`$ ${step.run}\n${output}\n# ${passed ? 'passed' : r.timedOut ? 'timed out' : `failed (exit ${r.code})`}\n`);
     if (!passed) break;
   }
   const file = layout.verifyLog(input.label, input.checkpointId, input.attempt);

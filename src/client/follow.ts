@@ -34,7 +34,7 @@ export async function followBuild(
       await new Promise((r) => setTimeout(r, intervalMs));
       continue;
     }
-    const line = describe(view);
+    const line = describe(view) + (view.status === 'rate-limited' && view.waiting ? ` · ${view.waiting.message}` : '');
     if (line !== lastLine) print(`  ${new Date().toISOString().slice(11, 19)}  ${line}`);
     lastLine = line;
     if (view.lastOutput && view.lastOutput !== lastOutput && !TERMINAL.includes(view.status)) print(`             agent: ${view.lastOutput.slice(0, 120)}`);
@@ -47,7 +47,7 @@ export async function followBuild(
     }
     for (const note of view.devNotes.slice(notes)) print(`             DevNote (${note.category}): ${note.content}`);
     notes = view.devNotes.length;
-    if (view.waiting) {
+    if (view.waiting && view.status === 'awaiting-human') {
       print(`             waiting for you: ${view.waiting.message.split('\n')[0]}`);
       print(`             decide with: nightshift retry|override --note ...|skip --note ... ${label}`);
       return view;

@@ -27,7 +27,7 @@ function usage(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (or TEMPORAL_PROFILE), NIGHTSHIFT_HOME, NIGHTSHIFT_UI_URL,',
-    'NIGHTSHIFT_TASK_QUEUE (default nightshift).',
+    'NIGHTSHIFT_TASK_QUEUE (default nightshift), NIGHTSHIFT_WEBHOOK_URL (notifications, read by the worker).',
   ].join('\n');
 }
 

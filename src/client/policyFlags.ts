@@ -6,7 +6,10 @@ const duration = (flag: string) =>
   z
     .string()
     .optional()
-    .refine((v) => v === undefined || parseDuration(v) !== undefined, { message: `expected a duration like 30s, 5m or 4h (--${flag})` });
+    // On the command line a bare number is refused: "--stall-timeout 4" is more likely 4 hours than 4 ms.
+    .refine((v) => v === undefined || (!/^\d+$/.test(v.trim()) && parseDuration(v) !== undefined), {
+      message: `expected a duration with a unit, like 30s, 5m or 4h (--${flag})`,
+    });
 
 /** The failure-handling flags every command that starts work accepts; stored in the request. */
 export const policyFlags = {

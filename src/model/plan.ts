@@ -53,7 +53,17 @@ export const PlanSchema = z
     plan.checkpoints.forEach((cp, i) => {
       if (seen.has(cp.id)) ctx.addIssue({ code: 'custom', path: ['checkpoints', i, 'id'], message: `duplicate checkpoint id "${cp.id}"` });
       seen.add(cp.id);
-      const groups = new Set(cp.task_groups.map((g) => g.id));
+      const groups = new Set<string>();
+      cp.task_groups.forEach((g, j) => {
+        if (groups.has(g.id)) {
+          ctx.addIssue({ code: 'custom', path: ['checkpoints', i, 'task_groups', j, 'id'], message: `duplicate task group id "${g.id}"` });
+        }
+        groups.add(g.id);
+      });
+      const cycle = dependencyCycle(cp.task_groups);
+      if (cycle) {
+        ctx.addIssue({ code: 'custom', path: ['checkpoints', i, 'task_groups'], message: `task groups depend on each other in a cycle: ${cycle.join(' -> ')}` });
+      }
       cp.task_groups.forEach((g, j) => {
         for (const dep of g.depends_on ?? []) {
           if (!groups.has(dep) || dep === g.id)
@@ -66,6 +76,32 @@ export const PlanSchema = z
       });
     });
   });
+
+/** A dependency cycle among task groups (they would never run), as the ids along it, or undefined. */
+function dependencyCycle(groups: { id: string; depends_on?: string[] | undefined }[]): string[] | undefined {
+  const deps = new Map(groups.map((g) => [g.id, g.depends_on ?? []]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...path.slice(path.indexOf(id)), id];
+    state.set(id, 'visiting');
+    path.push(id);
+    for (const dep of deps.get(id) ?? []) {
+      if (!deps.has(dep)) continue;
+      const found = visit(dep);
+      if (found) return found;
+    }
+    path.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const g of groups) {
+    const found = visit(g.id);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 export type Plan = z.infer<typeof PlanSchema>;
 export type Checkpoint = Plan['checkpoints'][number];

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { InvalidInputError, NotFoundError } from './errors';
+import { InvalidDocumentError, InvalidInputError, NotFoundError } from './errors';
 import type { Plan } from './plan';
 import { parsePlanText } from './planFile';
 
@@ -46,7 +46,12 @@ export function loadSeedSession(
       `Looked for ${statePath}.`,
     );
   }
-  const state = JSON.parse(readFileSync(statePath, 'utf8')) as SeedState;
+  let state: SeedState;
+  try {
+    state = JSON.parse(readFileSync(statePath, 'utf8')) as SeedState;
+  } catch (err) {
+    throw new InvalidDocumentError(statePath, [`not valid JSON (${(err as Error).message})`], `Fix the file, or recreate the session with \`/session:spec\`.`);
+  }
   const planPath = join(dir, 'plan.json');
   if (!existsSync(planPath)) throw new NotFoundError(`Session '${sessionId}' has no plan.json (${planPath}).`);
   if (state.phases?.plan?.status !== 'finalized') {

@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -17,7 +18,7 @@ import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { type Checkpoint, type TaskGroup, verificationSteps } from '../model/plan';
 import type { BuildRequest } from '../model/request';
 import { type Activities, type BuildResult, now } from './buildRuntime';
-import { BuildSessions, ESCALATE_AT_ONCE, MAX_RATE_LIMIT_PARKS } from './buildSession';
+import { agentKey, BuildSessions, ESCALATE_AT_ONCE, MAX_RATE_LIMIT_PARKS } from './buildSession';
 import {
   type Pause,
   feedbackSignal,
@@ -256,7 +257,7 @@ class Build extends BuildSessions {
       const outcome = await this.runSession(checkpoint, cp, plan, group.id);
       if (outcome.kind === 'ok') {
         group.status = 'done';
-        delete s.agentSessions[group.id];
+        delete s.agentSessions[agentKey(cp.id, group.id)];
         this.recordAgentNotes(outcome.result, group.id);
         await this.record();
         return;
@@ -342,7 +343,14 @@ class Build extends BuildSessions {
       }
       cp.status = 'verifying';
       this.setStatus('verifying');
-      const result = await git.runVerification({
+      const verification = proxyActivities<Activities>({
+        // Each step has its own limit (verifyTimeout); the whole run gets all of them plus a minute.
+        startToCloseTimeout: s.request.policy.verifyTimeout * Math.max(1, verificationSteps(checkpoint).length) + 60_000,
+        heartbeatTimeout: s.request.policy.heartbeatTimeout,
+        retry: { maximumAttempts: 3, initialInterval: '1s' },
+        cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+      });
+      const result = await verification.runVerification({
         label: s.label,
         checkpointId: cp.id,
         attempt: cp.verifyAttempts + 1,
@@ -384,9 +392,13 @@ class Build extends BuildSessions {
   private sessionFiles(progress: CheckpointProgress) {
     const s = this.state;
     const completed = s.checkpoints.filter((c) => c.status === 'completed' || c === progress).map((c) => c.id);
-    const next = s.checkpoints.find((c) => c !== progress && c.status !== 'completed' && c.status !== 'skipped');
+    // The next checkpoint of the whole plan, not only of this build (which may run one checkpoint).
+    const done = new Set([...s.request.completed, ...completed]);
+    const skipped = new Set(s.checkpoints.filter((c) => c.status === 'skipped').map((c) => c.id));
+    const next = s.request.plan.checkpoints.find((c) => !done.has(c.id) && !skipped.has(c.id));
     return {
       dir: s.request.sessionDir as string,
+      sourceRepo: s.request.repo,
       completedCheckpoints: completed,
       nextCheckpoint: next?.id ?? null,
       devNotes: s.devNotes,

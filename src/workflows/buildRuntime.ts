@@ -64,7 +64,9 @@ export abstract class BuildRuntime {
     await this.record();
     await this.notify('paused', `build ${s.label} is rate-limited at ${step}; resuming at ${wakeAt}`);
     s.retryNow = false;
+    s.retryWaiting = true;
     await condition(() => s.retryNow, waitMs);
+    s.retryWaiting = false;
     s.retryNow = false;
     s.waiting = null;
     this.setStatus(before === 'rate-limited' ? 'running' : before);
@@ -99,9 +101,11 @@ export abstract class BuildRuntime {
   /** The policy's wait between attempts; `retry` cuts it short, `pause` outlasts it. */
   protected async backoff(): Promise<void> {
     this.state.retryNow = false;
+    this.state.retryWaiting = true;
     this.touch();
     await this.record();
     await condition(() => this.state.retryNow || this.state.pendingDecision?.kind === 'skip', this.state.request.policy.retryInterval);
+    this.state.retryWaiting = false;
     this.state.retryNow = false;
   }
 

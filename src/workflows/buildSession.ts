@@ -7,8 +7,10 @@ import {
   isCancellation,
   proxyActivities,
   setCurrentDetails,
+  TimeoutFailure,
   uuid4,
 } from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
 import { isStuck } from '../agents/classify';
 import { type Checkpoint, type TaskGroup } from '../model/plan';
 import { buildPrompt } from '../model/prompt';
@@ -42,6 +44,11 @@ export const STUCK_REPEATS = 3;
  */
 export function progressInterval(stallTimeoutMs: number): number {
   return Math.max(1000, Math.min(15_000, Math.floor(stallTimeoutMs / 8)));
+}
+
+/** Agent sessions belong to a task group of a checkpoint: ids repeat across checkpoints. */
+export function agentKey(checkpointId: string, groupId: string): string {
+  return `${checkpointId}/${groupId}`;
 }
 
 /** One agent session of a build: the activity, raced against the stall timer, and what its end means. */
@@ -105,13 +112,13 @@ export abstract class BuildSessions extends BuildRuntime {
           prompt,
           agent: s.request.agent,
           progressEveryMs: progressInterval(policy.stallTimeout),
-          ...this.agentSession(key),
+          ...this.agentSession(agentKey(cp.id, key)),
           ...(policy.sessionBudgetUsd ? { maxBudgetUsd: policy.sessionBudgetUsd } : {}),
         }),
       );
       if (result.lastLine) s.lastOutput = result.lastLine;
       s.spentUsd += result.costUsd ?? 0;
-      if (result.agentSessionId && RESUMABLE_AGENTS.includes(s.request.agent.kind)) s.agentSessions[key] = result.agentSessionId;
+      if (result.agentSessionId && RESUMABLE_AGENTS.includes(s.request.agent.kind)) s.agentSessions[agentKey(cp.id, key)] = result.agentSessionId;
       if (result.ok) {
         s.recentFailures = [];
         return { kind: 'ok', result };
@@ -134,7 +141,13 @@ export abstract class BuildSessions extends BuildRuntime {
       if (err instanceof ActivityFailure) {
         const cause = err.cause;
         if (cause instanceof ApplicationFailure && cause.type === 'WorkerShutdown') return { kind: 'interrupted' };
-        return { kind: 'failed', outcome: 'worker-lost', error: cause?.message ?? err.message };
+        if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.HEARTBEAT) {
+          return { kind: 'failed', outcome: 'worker-lost', error: 'the worker running the session stopped answering (no heartbeat)' };
+        }
+        if (cause instanceof TimeoutFailure) {
+          return { kind: 'failed', outcome: 'failed', error: `the session ran longer than --max-session-time (${policy.maxSessionTime / 1000}s)` };
+        }
+        return { kind: 'failed', outcome: 'failed', error: cause?.message ?? err.message };
       }
       throw err;
     } finally {

@@ -61,6 +61,8 @@ export interface BuildState {
   pauseRequested: Pause | null;
   pendingDecision: Decision | null;
   retryNow: boolean;
+  /** Waiting out the retry interval or a rate limit: `retry` ends the wait now. */
+  retryWaiting: boolean;
   checkpoints: CheckpointProgress[];
   position: { checkpoint: string | null; taskGroup: string | null };
   sessions: number;
@@ -141,6 +143,7 @@ export function initialState(request: BuildRequest, ids: { workflowId: string; r
     pauseRequested: null,
     pendingDecision: null,
     retryNow: false,
+    retryWaiting: false,
     checkpoints,
     position: { checkpoint: null, taskGroup: null },
     sessions: 0,
@@ -196,9 +199,8 @@ export function validateOverride(state: BuildState, o: Override | undefined): st
 }
 
 export function validateRetry(state: BuildState): string | undefined {
-  if (state.status === 'awaiting-human') return undefined;
-  if (state.attempts.length > 0 && !isFinished(state) && state.status !== 'paused') return undefined;
-  return `build ${state.label} has no failed step to retry (it is ${state.status})`;
+  if (state.status === 'awaiting-human' || state.retryWaiting) return undefined;
+  return `build ${state.label} has no failed step waiting to be retried (it is ${state.status})`;
 }
 
 export function validateSkip(state: BuildState, s: Skip | undefined): string | undefined {

@@ -80,6 +80,27 @@ describe('nightshift start --session (seed 001)', () => {
     expect(JSON.parse(readFileSync(join(repo, 'agents', 'sessions', 's1', 'state.json'), 'utf8')).plan_state.checkpoints_completed).toEqual([1]);
   });
 
+  it('--checkpoint N runs that one checkpoint, leaves the build in progress, and works with an uncommitted session dir', async () => {
+    const repo = seedRepo();
+    // The session directory exists only in the checkout, as when a person never committed it.
+    gitIn(repo, 'rm', '-r', '-q', '--cached', 'agents');
+    gitIn(repo, 'commit', '-q', '-m', 'untrack the session');
+    const taskQueue = env.taskQueue();
+    const { worker } = await env.worker({ taskQueue });
+    const run = await worker.runUntil(
+      nightshift(['start', '--session', 's1', '--repo', repo, '--checkpoint', '2', '--label', 's1-cp2', '--wait', '--json'], { NIGHTSHIFT_TASK_QUEUE: taskQueue }),
+    );
+    expect(run.code).toBe(0);
+    expect(gitIn(repo, 'log', '--format=%s', 'main..nightshift/s1-cp2')).toBe('checkpoint-2: Step 2');
+    const state = JSON.parse(gitIn(repo, 'show', 'nightshift/s1-cp2:agents/sessions/s1/state.json')) as {
+      phases: { plan: { status: string }; build: { status: string } };
+      plan_state: { current_checkpoint: number | null; checkpoints_completed: number[] };
+    };
+    expect(state.phases.plan.status).toBe('finalized');
+    expect(state.phases.build.status).toBe('in_progress');
+    expect(state.plan_state).toMatchObject({ current_checkpoint: 3, checkpoints_completed: [1, 2] });
+  });
+
   it('refuses what the seed refuses, in its words, before anything starts', async () => {
     const repo = seedRepo(false);
     const notFinal = await nightshift(['start', '--session', 's1', '--repo', repo]);
@@ -116,6 +137,10 @@ describe('bad input', () => {
     const r = await nightshift(['start', '--plan', 'p.json', '--stall-timeout', 'soon']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--stall-timeout');
+    // "4 hours" would otherwise become 4 ms plus a stray word: both are refused.
+    const bare = await nightshift(['start', '--plan', 'p.json', '--stall-timeout', '4', 'hours']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('expected a duration with a unit, like 30s, 5m or 4h (--stall-timeout)');
     const help = await nightshift(['--help']);
     const names = [...help.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1] as string);
     expect(names.length).toBeGreaterThan(10);
@@ -124,6 +149,12 @@ describe('bad input', () => {
       expect({ name, code: h.code }).toEqual({ name, code: 0 });
       expect(h.stdout).toContain('Usage: nightshift');
     }
+  });
+
+  it('docs/cli.md is the output of --help (regenerate with npm run docs:cli)', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { render } = require('../../scripts/cli-docs.js') as { render: () => string };
+    expect(readFileSync(join(__dirname, '..', '..', 'docs', 'cli.md'), 'utf8')).toBe(render());
   });
 
   it('a non-git --repo is refused before anything starts', async () => {

@@ -84,6 +84,16 @@ describe('plan validation', () => {
     expect(found).toContainEqual(expect.stringMatching(/^checkpoints\[1\]\.task_groups\[1\]\.depends_on: depends on "9\.9"/));
   });
 
+  it('refuses task groups that depend on each other in a cycle, and duplicate group ids', () => {
+    const plan = structuredClone(good);
+    plan.checkpoints[0]!.task_groups[0]!.depends_on = ['1.2'];
+    expect(problems(plan)).toContainEqual(expect.stringMatching(/^checkpoints\[0\]\.task_groups: task groups depend on each other in a cycle: 1\.1 -> 1\.2 -> 1\.1/));
+    const dup = structuredClone(good);
+    dup.checkpoints[0]!.task_groups[1]!.id = '1.1';
+    dup.checkpoints[0]!.task_groups[1]!.depends_on = undefined as never;
+    expect(problems(dup)).toContainEqual(expect.stringMatching(/^checkpoints\[0\]\.task_groups\[1\]\.id: duplicate task group id "1\.1"/));
+  });
+
   it('reports every problem, not only the first', () => {
     expect(problems({ title: '', checkpoints: [{ id: 1, task_groups: [{ id: 'g', tasks: [] }] }] }).length).toBeGreaterThanOrEqual(3);
   });

@@ -76,8 +76,11 @@ describe('build state', () => {
 
   it('retry decides when awaiting a decision, and cuts the wait short while backing off', () => {
     const s = fresh();
-    expect(validateRetry(s)).toMatch(/no failed step/);
+    expect(validateRetry(s)).toMatch(/no failed step waiting/);
+    // A failed attempt alone is not enough: only a step that waits can be retried.
     s.attempts.push({ step: 'x', session: 1, outcome: 'failed', error: 'boom', at: '' });
+    expect(validateRetry(s)).toMatch(/no failed step waiting/);
+    s.retryWaiting = true;
     expect(validateRetry(s)).toBeUndefined();
     applyRetry(s);
     expect(s.retryNow).toBe(true);

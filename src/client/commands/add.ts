@@ -11,7 +11,7 @@ import { AGENT_KINDS, slugify } from '../../model/request';
 import type { EnqueueAnswer, EnqueueRequest } from '../../workflows/queueMessages';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { type Connected, withClient } from '../connect';
-import { policyFlags, policyOptions, policyFromFlags } from '../policyFlags';
+import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../policyFlags';
 import { EnqueueRefusedError, enqueue, queueViewIfRunning } from '../queue';
 
 const Options = z
@@ -67,11 +67,7 @@ const spec = {
   'max-sessions': { type: 'string' },
   queue: { type: 'string' },
   json: { type: 'boolean' },
-  'max-attempts': { type: 'string' },
-  'retry-interval': { type: 'string' },
-  'stall-timeout': { type: 'string' },
-  'verify-timeout': { type: 'string' },
-  'max-session-time': { type: 'string' },
+  ...policySpec,
 } as const;
 
 export const add: Command = {
@@ -93,7 +89,7 @@ Options:
   --repo DIR              the git repository to build in (required)
   --label L               build label (default: from --name)
   --base REF              branch the build from REF
-  --agent scripted|command, --agent-command CMD, --scenario FILE   the agent, as for \`nightshift start\`
+  --agent NAME, --agent-command CMD, --scenario FILE   the agent, as for \`nightshift start\`
   --max-sessions N        loops: stop after N sessions
 ${policyOptions}
   --from FILE             import a seed-format BUILD_QUEUE.md: each Active Queue entry is queued as a loop or

@@ -57,9 +57,9 @@ const verbs: Verb[] = [
   },
   {
     name: 'retry',
-    summary: 'Run the failed step again now, with a fresh attempt count.',
+    summary: 'Run the failed step again now: with a fresh attempt count when the build awaits a decision.',
     usage: 'nightshift retry LABEL [--json]',
-    help: '  Works on a build awaiting a decision, or one waiting out its retry interval.',
+    help: '  Awaiting a decision: runs the step again with a fresh attempt count. Waiting out the retry interval\n  or a rate limit: ends the wait now. Refused otherwise.',
     spec: json,
     schema: Json,
     send: (h) => h.executeUpdate(retryUpdate),

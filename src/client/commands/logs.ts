@@ -12,7 +12,10 @@ const Options = z.object({ follow: z.boolean().default(false), session: z.string
 
 function sessionLogs(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => /^session-\d+\.log$/.test(f)).sort();
+  const number = (f: string) => Number(/\d+/.exec(f)?.[0]);
+  return readdirSync(dir)
+    .filter((f) => /^session-\d+\.log$/.test(f))
+    .sort((a, b) => number(a) - number(b));
 }
 
 function readFrom(file: string, offset: number): { text: string; size: number } {

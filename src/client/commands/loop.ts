@@ -11,7 +11,7 @@ import { LOOP_TERMINAL, type LoopStatusView } from '../../workflows/loopState';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { continueLoop, type LoopListing, listLoops, loopStatus, parseLoopRequest, startLoop } from '../loops';
-import { policyFlags, policyFromFlags, policyOptions } from '../policyFlags';
+import { policyFlags, policyFromFlags, policyOptions, policySpec } from '../policyFlags';
 
 const count = (what: string) => z.string().regex(/^[1-9]\d*$/, `expected a whole number of ${what}, at least 1`).optional();
 const usd = z.string().regex(/^\d+(\.\d+)?$/, 'expected an amount in USD, like 5 or 2.50').optional();
@@ -59,11 +59,10 @@ Options:
   --completion-promise TEXT the agent prints <promise>TEXT</promise> when done (default: DONE)
   --verify CMD              a claimed completion counts only if \`sh -c CMD\` passes in the repo; otherwise it
                             is recorded as a false completion and the loop goes on
-  --session-budget USD      per-session budget (given to the agent; a session reporting more ends the loop)
-  --budget USD              budget of this runner; the loop stops as budget-exceeded when it is spent
+  --budget USD              budget of this runner (same as --build-budget); the loop stops as budget-exceeded when it is spent
   --log-file FILE           also append a seed-000 build-session entry to FILE (relative to the repo)
   --no-commit               do not commit after each session (default: one commit "session-N: <summary>")
-  --agent scripted|command
+  --agent NAME
   --agent-command CMD       with --agent command: "<program> <args>", {prompt_file} is replaced
   --scenario FILE           with --agent scripted: what the built-in agent should do
 ${policyOptions}
@@ -125,7 +124,6 @@ const spec = {
   'max-sessions': { type: 'string' },
   'completion-promise': { type: 'string' },
   verify: { type: 'string' },
-  'session-budget': { type: 'string' },
   budget: { type: 'string' },
   'log-file': { type: 'string' },
   'no-commit': { type: 'boolean' },
@@ -137,11 +135,7 @@ const spec = {
   status: { type: 'boolean' },
   wait: { type: 'boolean' },
   json: { type: 'boolean' },
-  'max-attempts': { type: 'string' },
-  'retry-interval': { type: 'string' },
-  'stall-timeout': { type: 'string' },
-  'verify-timeout': { type: 'string' },
-  'max-session-time': { type: 'string' },
+  ...policySpec,
 } as const;
 
 /** The settings a flag gives explicitly: a new loop's request, or what `--continue` replaces. */
@@ -151,7 +145,7 @@ function overridesFrom(o: Options): Partial<LoopRequestInput> {
     ...(o['max-sessions'] ? { maxSessions: Number(o['max-sessions']) } : {}),
     ...(o.verify ? { verify: o.verify } : {}),
     ...(o['session-budget'] ? { sessionBudgetUsd: Number(o['session-budget']) } : {}),
-    ...(o.budget ? { buildBudgetUsd: Number(o.budget) } : {}),
+    ...(o.budget || o['build-budget'] ? { buildBudgetUsd: Number(o.budget ?? o['build-budget']) } : {}),
     ...(o['log-file'] ? { logFile: o['log-file'] } : {}),
     ...(o.agent || o.scenario || o['agent-command']
       ? {

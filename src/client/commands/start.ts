@@ -37,6 +37,7 @@ const Options = z
   })
   .refine((o) => Boolean(o.plan) !== Boolean(o.session), { message: 'give exactly one of --plan FILE or --session ID', path: ['plan'] })
   .refine((o) => !o.checkpoint || o.session, { message: '--checkpoint goes with --session', path: ['checkpoint'] })
+  .refine((o) => !o['task-group'] || o.session, { message: '--task-group goes with --session and --checkpoint', path: ['taskGroup'] })
   .refine((o) => o.agent !== 'command' || o['agent-command'], { message: '--agent command needs --agent-command "<program> <args>"', path: ['agentCommand'] });
 
 export const start: Command = {
@@ -72,7 +73,10 @@ Examples:
   nightshift start --session 2026-11-01-auth --repo ~/src/app --checkpoint 2
   nightshift start --plan plan.json --agent command --agent-command "my-agent --prompt {prompt_file}"`,
   async run(argv) {
-    const { options: o } = parseOptions('start', argv, specOf(), Options);
+    const { options: o, positionals } = parseOptions('start', argv, specOf(), Options);
+    if (positionals.length > 0) {
+      throw new InvalidInputError(`unexpected arguments: ${positionals.join(' ')}`, undefined, 'Durations take a unit with no space (4h, 30m); quote values with spaces.');
+    }
     const repo = resolve(o.repo);
     if (spawnSync('git', ['-C', repo, 'rev-parse', '--git-dir']).status !== 0) {
       throw new InvalidInputError(`${repo} is not a git repository`, '--repo', 'Point --repo at the repository the agent should work in.');

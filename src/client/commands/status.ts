@@ -39,8 +39,9 @@ Options:
   --completed    the queue's recent completions: outcome, duration, Web UI link
   --queue-name   which queue (default: default); the three views combine
 
-Statuses: running, verifying, committing, paused, awaiting-human (verification-failed | escalated | stalled),
-completed, failed, cancelled.`,
+Statuses: running, verifying, committing, paused, rate-limited (waiting for the agent's usage limit to
+reset), awaiting-human (escalated | stalled | verification-failed | budget-exceeded | permission-blocked |
+stuck), completed, failed, cancelled.`,
   async run(argv) {
     const { options, positionals } = parseOptions('status', argv, spec, Options);
     if (positionals.length > 1) throw new InvalidInputError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);

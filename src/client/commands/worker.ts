@@ -4,7 +4,7 @@ import { type Command, parseOptions } from '../cli';
 
 export const worker: Command = {
   name: 'worker',
-  summary: 'Run a Nightshift worker: it executes builds (workflows and agent sessions) on task queue "nightshift".',
+  summary: 'Run a Nightshift worker: it executes builds (workflows and agent sessions) on task queue "nightshift" (or NIGHTSHIFT_TASK_QUEUE).',
   usage: 'nightshift worker',
   help: `
 Connection: TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (default localhost:7233 / default), or Temporal's
