@@ -22,7 +22,7 @@ export function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] as number;
 }
 
-function makeRepo(dir: string): string {
+export function makeRepo(dir: string): string {
   const repo = join(dir, 'repo');
   mkdirSync(repo, { recursive: true });
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, ...identity } });

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { enqueue, queueView, setQueuePolicy } from '../src/client/queue';
 import { queueWorkflowId } from '../src/workflows/queueMessages';
-import { median, percentile } from './buildBench';
+import { makeRepo, median, percentile } from './buildBench';
 
 /**
  * Enqueue-to-agent-start latency: how long after `nightshift add` a queued build's agent is running.
@@ -39,19 +38,7 @@ export interface QueueLatencyResult {
   speedup: number;
 }
 
-const identity = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@localhost' };
 const HEARTBEAT_MS = 30 * 60_000;
-
-function makeRepo(dir: string): string {
-  const repo = join(dir, 'repo');
-  mkdirSync(repo, { recursive: true });
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, ...identity } });
-  git('init', '-q', '-b', 'main');
-  writeFileSync(join(repo, 'README.md'), '# bench\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'initial');
-  return repo;
-}
 
 const plan = {
   title: 'queue latency',

@@ -31,7 +31,15 @@ export const LoopRequestSchema = z.object({
 export type LoopRequest = z.infer<typeof LoopRequestSchema>;
 export type LoopRequestInput = z.input<typeof LoopRequestSchema>;
 
-export type LoopStatus = 'running' | 'completed' | 'max-sessions-reached' | 'budget-exceeded' | 'awaiting-human' | 'failed' | 'cancelled';
+export type LoopStatus =
+  | 'running'
+  | 'rate-limited'
+  | 'completed'
+  | 'max-sessions-reached'
+  | 'budget-exceeded'
+  | 'awaiting-human'
+  | 'failed'
+  | 'cancelled';
 
 export function loopWorkflowId(taskName: string): string {
   return `loop-${taskName}`;

@@ -57,6 +57,7 @@ import {
 } from './loopState';
 import { type Override, progressSignal } from './messages';
 import { NightshiftLabel, NightshiftStatus } from './searchAttributes';
+import { MAX_RATE_LIMIT_PARKS } from './buildSession';
 
 type Activities = ReturnType<typeof createActivities>;
 /** `costUsd` is reported by agents that know their cost; absent means 0. */
@@ -118,6 +119,9 @@ export async function loopWorkflow(request: LoopRequest, carried?: LoopState): P
 class Loop {
   private progressSeq = 0;
   private progressAt = 0;
+
+  /** Rate-limit parks of this run; a limit that never seems to reset must not park a loop forever. */
+  private parks = 0;
 
   constructor(private readonly state: LoopState) {}
 
@@ -190,6 +194,12 @@ class Loop {
     let accepted: string | null = null;
     if (outcome.kind === 'failed') {
       addCost(s, outcome.result?.costUsd);
+      if (outcome.result?.failureClass === 'rate-limited' && this.parks < MAX_RATE_LIMIT_PARKS) {
+        // Not the agent's fault: the same session runs again once the limit resets, no attempt spent.
+        this.parks += 1;
+        await this.park(n, outcome.result.resetAt);
+        return null;
+      }
       if (sessionFailed(s, outcome.error, r.policy.maxAttempts) === 'retry') {
         await this.backoff();
         return null;
@@ -341,6 +351,19 @@ class Loop {
       done = true;
       await stallWatch;
     }
+  }
+
+  /** A usage limit: a durable timer until it resets (at least 5 s); `retry` ends it early. */
+  private async park(n: number, resetAt: string | null): Promise<void> {
+    const s = this.state;
+    const until = resetAt ? Date.parse(resetAt) : NaN;
+    const waitMs = Math.max(5000, Number.isNaN(until) ? s.request.policy.retryInterval : until - Date.now());
+    const wakeAt = new Date(Date.now() + waitMs).toISOString();
+    s.retryNow = false;
+    this.setStatus('rate-limited', `session ${n} hit the agent's usage limit; resuming at ${wakeAt}`);
+    await this.notify('paused', `loop ${s.taskName} is rate-limited; resuming at ${wakeAt}`);
+    await condition(() => s.retryNow, waitMs);
+    s.retryNow = false;
   }
 
   /** The policy's wait between attempts; `retry` cuts it short. */

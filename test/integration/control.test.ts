@@ -13,7 +13,7 @@ import {
   statusQuery,
 } from '../../src/workflows/messages';
 import { readHome, scenarioBuild, untilStatus } from '../support/builds';
-import { gitIn } from '../support/repo';
+import { branchSubjects, gitIn, hasContent } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
 import { recordHistory } from '../support/histories';
 
@@ -25,7 +25,7 @@ afterAll(async () => {
   await env.close();
 });
 
-const subjects = (repo: string, label: string) => gitIn(repo, 'log', '--format=%s', `main..nightshift/${label}`).split('\n').filter(Boolean);
+const subjects = branchSubjects;
 
 describe('failure handling', () => {
   it('retries a failing session, escalates after 3 attempts, and a retry starts a fresh count', async () => {
@@ -155,7 +155,7 @@ describe('pause, resume, feedback, cancel', () => {
       JSON.stringify({ rules: [{ times: 1, do: [{ pidFile }, { spawnChild: { pidFile: childFile } }, { print: 'started' }, { hang: true }] }] }),
     );
     await b.run(async (handle) => {
-      await eventually(() => (readable(pidFile) && readable(childFile) ? true : undefined), 30_000, 'the agent to start');
+      await eventually(() => (hasContent(pidFile) && hasContent(childFile) ? true : undefined), 30_000, 'the agent to start');
       const agentPid = Number(readFileSync(pidFile, 'utf8'));
       const childPid = Number(readFileSync(childFile, 'utf8'));
       expect(processAlive(agentPid)).toBe(true);
@@ -193,7 +193,7 @@ describe('pause, resume, feedback, cancel', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(b.dir, 'scenario.json'), JSON.stringify({ rules: [{ do: [{ pidFile }, { hang: true }] }] }));
     await b.run(async (handle) => {
-      await eventually(() => (readable(pidFile) ? true : undefined), 30_000, 'the agent to start');
+      await eventually(() => (hasContent(pidFile) ? true : undefined), 30_000, 'the agent to start');
       await handle.cancel();
       await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
       expect(processAlive(Number(readFileSync(pidFile, 'utf8')))).toBe(false);
@@ -222,10 +222,3 @@ describe('stalls', () => {
   });
 });
 
-function readable(file: string): boolean {
-  try {
-    return readFileSync(file, 'utf8').trim().length > 0;
-  } catch {
-    return false;
-  }
-}

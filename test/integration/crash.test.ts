@@ -8,7 +8,7 @@ import { startDevServer } from '../../src/server/devServer';
 import { freePort } from '../../src/server/ports';
 import { createNightshiftWorker } from '../../src/worker/createWorker';
 import { statusQuery } from '../../src/workflows/messages';
-import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
+import { branchSubjects, hasContent, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
 import { exited, startWorkerProcess } from '../support/workerProcess';
 
@@ -20,7 +20,7 @@ afterAll(async () => {
   await env.close();
 });
 
-const subjects = (repo: string, label: string) => gitIn(repo, 'log', '--format=%s', `main..nightshift/${label}`).split('\n').filter(Boolean);
+const subjects = branchSubjects;
 
 describe('crash safety', () => {
   it('a worker SIGKILLed mid-session: a new worker kills the orphaned agent and finishes with one commit per checkpoint', async () => {
@@ -43,7 +43,7 @@ describe('crash safety', () => {
       policy: { heartbeatTimeout: '3s', retryInterval: '1s', stallTimeout: '1m' },
     });
     const handle = await startBuild(env.client, request, { taskQueue });
-    await eventually(() => (readable(pidFile) ? true : undefined), 60_000, 'the agent of checkpoint 2 to start');
+    await eventually(() => (hasContent(pidFile) ? true : undefined), 60_000, 'the agent of checkpoint 2 to start');
     const orphan = Number(readFileSync(pidFile, 'utf8'));
 
     first.kill('SIGKILL');
@@ -113,11 +113,4 @@ describe('crash safety', () => {
   });
 });
 
-function readable(file: string): boolean {
-  try {
-    return readFileSync(file, 'utf8').trim().length > 0;
-  } catch {
-    return false;
-  }
-}
 

@@ -512,3 +512,42 @@ async function captureStdout(fn: () => Promise<number>): Promise<{ code: number;
     spy.mockRestore();
   }
 }
+
+describe('a loop driven by a real agent adapter', () => {
+  it('a usage limit parks the loop until its reset time, then the same session runs again without spending an attempt', async () => {
+    const f = await fixture('ratelimit', { rules: [] });
+    const fakeDir = tempDir('fake-claude');
+    const init = { type: 'system', subtype: 'init', session_id: '$SESSION', model: 'claude-sonnet-4-5' };
+    process.env.FAKE_CLAUDE_SCRIPT = writeJson(join(fakeDir, 'script.json'), [
+      { events: [init, { type: 'result', subtype: 'success', is_error: true, result: 'Claude AI usage limit reached|$RESET', total_cost_usd: 0.01 }], exit: 1 },
+      {
+        events: [
+          init,
+          { type: 'assistant', message: { content: [{ type: 'text', text: 'all done <promise>DONE</promise>' }] } },
+          { type: 'result', subtype: 'success', is_error: false, result: 'done', total_cost_usd: 0.2, num_turns: 2 },
+        ],
+        exit: 0,
+      },
+    ]);
+    process.env.FAKE_CLAUDE_LOG = join(fakeDir, 'argv.jsonl');
+    process.env.FAKE_CLAUDE_RESET_IN = '6';
+    const fake = join(__dirname, '..', 'fixtures', 'agents', 'fake-claude.js');
+    const seen: string[] = [];
+    const final = await f.worker.runUntil(async () => {
+      const handle = await startLoop(env.client, f.request({ mode: 'lightweight', maxSessions: 3, agent: { kind: 'claude', bin: fake } }), { taskQueue: f.taskQueue });
+      await eventually(async () => {
+        const v = await handle.query(loopStatusQuery);
+        seen.push(v.status);
+        return v.status === 'rate-limited' ? v : undefined;
+      }, 30_000, 'the loop to park');
+      return handle.result();
+    });
+    delete process.env.FAKE_CLAUDE_RESET_IN;
+    expect(final.status).toBe('completed');
+    expect(final.sessions).toBe(1);
+    expect(final.costUsd).toBeCloseTo(0.21);
+    const calls = readFileSync(process.env.FAKE_CLAUDE_LOG, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { at: number });
+    expect(calls).toHaveLength(2);
+    expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(5000);
+  });
+});

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,4 +44,18 @@ export function samplePlan(n = 3, verify: string[] = ['test -d work']) {
       testing_strategy: { verification_steps: verify },
     })),
   };
+}
+
+/** Subjects of the commits a build made on `nightshift/<label>`, newest first. */
+export function branchSubjects(repo: string, label: string): string[] {
+  return gitIn(repo, 'log', '--format=%s', `main..nightshift/${label}`).split('\n').filter(Boolean);
+}
+
+/** True once a file exists and has something in it (a pid file the agent wrote, say). */
+export function hasContent(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8').trim().length > 0;
+  } catch {
+    return false;
+  }
 }
