@@ -18,7 +18,8 @@ import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { type Checkpoint, type TaskGroup, verificationSteps } from '../model/plan';
 import type { BuildRequest } from '../model/request';
 import { type Activities, type BuildResult, now } from './buildRuntime';
-import { agentKey, BuildSessions, ESCALATE_AT_ONCE, MAX_RATE_LIMIT_PARKS } from './buildSession';
+import { agentKey, BuildSessions, ESCALATE_AT_ONCE } from './buildSession';
+import { MAX_RATE_LIMIT_PARKS } from './rateLimit';
 import {
   type Pause,
   feedbackSignal,

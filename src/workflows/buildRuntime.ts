@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { SessionResult } from '../activities/types';
+import { rateLimitWait } from './rateLimit';
 import { NightshiftStatus } from './searchAttributes';
 import {
   addDevNote,
@@ -55,9 +56,7 @@ export abstract class BuildRuntime {
   /** `rate-limited`: a durable timer until the limit resets (at least 5 s); `retry` ends it early. */
   protected async park(resetAt: string | null, step: string): Promise<void> {
     const s = this.state;
-    const until = resetAt ? Date.parse(resetAt) : NaN;
-    const waitMs = Math.max(5000, Number.isNaN(until) ? s.request.policy.retryInterval : until - Date.now());
-    const wakeAt = new Date(Date.now() + waitMs).toISOString();
+    const { waitMs, wakeAt } = rateLimitWait(resetAt, s.request.policy.retryInterval, Date.now());
     const before = s.status;
     s.waiting = { reason: 'rate-limited', step, message: `the agent's usage limit resets at ${wakeAt}; resuming then`, since: now() };
     this.setStatus('rate-limited');

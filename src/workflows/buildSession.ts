@@ -31,8 +31,6 @@ export const ESCALATE_AT_ONCE: Partial<Record<FailedOutcome, WaitReason>> = {
   'permission-blocked': 'permission-blocked',
   stuck: 'stuck',
 };
-/** A limit that never seems to reset must not park a build forever. */
-export const MAX_RATE_LIMIT_PARKS = 20;
 
 /** The same last line this many failed sessions in a row means the agent is going in circles. */
 export const STUCK_REPEATS = 3;

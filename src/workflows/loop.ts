@@ -57,7 +57,7 @@ import {
 } from './loopState';
 import { type Override, progressSignal } from './messages';
 import { NightshiftLabel, NightshiftStatus } from './searchAttributes';
-import { MAX_RATE_LIMIT_PARKS } from './buildSession';
+import { MAX_RATE_LIMIT_PARKS, rateLimitWait } from './rateLimit';
 
 type Activities = ReturnType<typeof createActivities>;
 /** `costUsd` is reported by agents that know their cost; absent means 0. */
@@ -356,9 +356,7 @@ class Loop {
   /** A usage limit: a durable timer until it resets (at least 5 s); `retry` ends it early. */
   private async park(n: number, resetAt: string | null): Promise<void> {
     const s = this.state;
-    const until = resetAt ? Date.parse(resetAt) : NaN;
-    const waitMs = Math.max(5000, Number.isNaN(until) ? s.request.policy.retryInterval : until - Date.now());
-    const wakeAt = new Date(Date.now() + waitMs).toISOString();
+    const { waitMs, wakeAt } = rateLimitWait(resetAt, s.request.policy.retryInterval, Date.now());
     s.retryNow = false;
     this.setStatus('rate-limited', `session ${n} hit the agent's usage limit; resuming at ${wakeAt}`);
     await this.notify('paused', `loop ${s.taskName} is rate-limited; resuming at ${wakeAt}`);

@@ -1,5 +1,6 @@
 import { parseBuildRequest } from '../../src/client/builds';
 import { progressInterval } from '../../src/workflows/build';
+import { rateLimitWait } from '../../src/workflows/rateLimit';
 import {
   applyFeedback,
   applyOverride,
@@ -129,6 +130,14 @@ describe('build state', () => {
     expect(v.checkpoints[0]).toMatchObject({ id: '1', title: 'Step 1', status: 'completed', commit: 'abc' });
     expect(v.devNotes).toEqual([{ category: 'discovery', content: 'x', scope: { type: 'task', ref: '1.1' }, at: 't' }]);
     expect(JSON.parse(JSON.stringify(v))).toEqual(v);
+  });
+
+  it('parks a rate-limited session until the reset, at least 5 s, or the retry interval when no reset is known', () => {
+    const now = Date.parse('2026-11-21T10:00:00.000Z');
+    expect(rateLimitWait('2026-11-21T10:30:00.000Z', 300_000, now)).toEqual({ waitMs: 1_800_000, wakeAt: '2026-11-21T10:30:00.000Z' });
+    expect(rateLimitWait('2026-11-21T09:59:00.000Z', 300_000, now).waitMs).toBe(5000);
+    expect(rateLimitWait(null, 300_000, now).waitMs).toBe(300_000);
+    expect(rateLimitWait('not a time', 300_000, now).waitMs).toBe(300_000);
   });
 
   it('throttles progress signals: at most 1/s, 8 per stall timeout, at least every 15 s', () => {
