@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freePort } from '../../src/server/ports';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { TestEnv } from '../support/temporal';
 
@@ -162,5 +163,30 @@ describe('bad input', () => {
     const r = await nightshift(['start', '--plan', plan, '--repo', tempDir('plain')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--repo: .* is not a git repository/);
+  });
+});
+
+describe('nightshift server', () => {
+  it('runs the dev server in the foreground, says when a port is taken, and stops cleanly on Ctrl-C', async () => {
+    const [port, uiPort] = [await freePort(), await freePort()];
+    const db = join(tempDir('server'), 'temporal.db');
+    const server = spawn(process.execPath, [CLI, 'server', '--port', String(port), '--ui-port', String(uiPort), '--db', db], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    server.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => server.on('close', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (!out.includes('Temporal dev server ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(out).toContain(`Temporal dev server ready at 127.0.0.1:${port} (database ${db})`);
+    expect(out).toContain(`Web UI: http://127.0.0.1:${uiPort}`);
+
+    const second = await nightshift(['server', '--port', String(port), '--ui-port', String(await freePort())]);
+    expect(second.code).toBe(5);
+    expect(second.stderr).toContain(`Something is already listening on 127.0.0.1:${port}`);
+
+    server.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('Temporal dev server stopped.');
   });
 });
