@@ -190,3 +190,27 @@ describe('nightshift server', () => {
     expect(out).toContain('Temporal dev server stopped.');
   });
 });
+
+describe('nightshift logs', () => {
+  it('prints the latest transcript, a chosen session, and -f follows until the build is finished', async () => {
+    const repo = makeRepo();
+    const taskQueue = env.taskQueue();
+    const { worker, home } = await env.worker({ taskQueue });
+    const plan = writeJson(join(tempDir('plan'), 'plan.json'), samplePlan(2));
+    const label = `logs-${Date.now() % 1_000_000}`;
+    const cli = (args: string[]) => nightshift(args, { NIGHTSHIFT_TASK_QUEUE: taskQueue, NIGHTSHIFT_HOME: home });
+    const [started, followed] = await worker.runUntil(async () => {
+      const s = await cli(['start', '--plan', plan, '--repo', repo, '--label', label, '--wait']);
+      return [s, await cli(['logs', label, '-f'])] as const;
+    });
+    expect(started.code).toBe(0);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toContain('scripted agent: session 2, checkpoint 2');
+    const first = await cli(['logs', label, '--session', '1']);
+    expect(first.stdout).toContain('scripted agent: session 1, checkpoint 1');
+    expect(first.stdout).toMatch(/# exited with 0 after \d+ms/);
+    const missing = await cli(['logs', 'no-such-build']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('no session transcripts for build "no-such-build"');
+  });
+});
