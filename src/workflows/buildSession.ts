@@ -1,22 +1,15 @@
 import {
-  ActivityCancellationType,
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
-  condition,
-  isCancellation,
-  proxyActivities,
   setCurrentDetails,
-  TimeoutFailure,
   uuid4,
 } from '@temporalio/workflow';
-import { TimeoutType } from '@temporalio/common';
 import { isStuck } from '../agents/classify';
 import { type Checkpoint, type TaskGroup } from '../model/plan';
 import { buildPrompt } from '../model/prompt';
 import { RESUMABLE_AGENTS } from '../model/request';
 import type { SessionResult } from '../activities/types';
-import { type Activities, BuildRuntime } from './buildRuntime';
+import { BuildRuntime } from './buildRuntime';
+import { runWatchedSession } from './watchedSession';
 import { type BuildState, type CheckpointProgress, takeFeedback, type WaitReason } from './state';
 
 export type FailedOutcome = BuildState['attempts'][number]['outcome'];
@@ -70,37 +63,14 @@ export abstract class BuildSessions extends BuildRuntime {
       feedback: takeFeedback(s),
       ...(failingVerification ? { failingVerification } : {}),
     });
-    const agent = proxyActivities<Activities>({
-      startToCloseTimeout: policy.maxSessionTime,
-      heartbeatTimeout: policy.heartbeatTimeout,
-      // Attempts are counted by this workflow, so exits, stalls and lost workers share one count.
-      retry: { maximumAttempts: 1 },
-      // Pause-now, skip, stall and cancel go on only once the agent's process group is dead.
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    });
     const scope = new CancellationScope();
     this.running.set(key, scope);
     this.progressAt.set(session, this.progressSeq);
-    let done = false;
-    let stalled = false;
-    // The stall timer ends with the session (`done`), never by cancellation: a cancelled build must
-    // not leave it rejecting with nobody listening.
-    const stallWatch = CancellationScope.nonCancellable(async () => {
-      while (!done) {
-        const seen = this.progressAt.get(session);
-        const moved = await condition(() => done || this.progressAt.get(session) !== seen, policy.stallTimeout);
-        if (!moved && !done) {
-          stalled = true;
-          scope.cancel();
-          return;
-        }
-      }
-    });
     this.touch();
     setCurrentDetails(this.details(`session ${session}: checkpoint ${cp.id}, task group ${group.id}`));
     try {
-      const result = await scope.run(() =>
-        agent.runAgentSession({
+      const end = await runWatchedSession(
+        {
           workflowId: s.workflowId,
           label: s.label,
           session,
@@ -112,48 +82,48 @@ export abstract class BuildSessions extends BuildRuntime {
           progressEveryMs: progressInterval(policy.stallTimeout),
           ...this.agentSession(agentKey(cp.id, key)),
           ...(policy.sessionBudgetUsd ? { maxBudgetUsd: policy.sessionBudgetUsd } : {}),
-        }),
+        },
+        policy,
+        scope,
+        () => this.progressAt.get(session),
       );
-      if (result.lastLine) s.lastOutput = result.lastLine;
-      s.spentUsd += result.costUsd ?? 0;
-      if (result.agentSessionId && RESUMABLE_AGENTS.includes(s.request.agent.kind)) s.agentSessions[agentKey(cp.id, key)] = result.agentSessionId;
-      if (result.ok) {
-        s.recentFailures = [];
-        return { kind: 'ok', result };
-      }
-      const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
-      const error = `agent ${why}: ${result.failureMessage || result.stderrTail || result.lastLine || ''}`.trim();
-      const previous = s.recentFailures;
-      s.recentFailures = [...previous, result.lastLine ?? ''].slice(-5);
-      if (result.failureClass === 'transient' && isStuck(previous, result.lastLine, STUCK_REPEATS)) {
-        return { kind: 'failed', outcome: 'stuck', error: `the same output ${STUCK_REPEATS} sessions in a row: ${result.lastLine}` };
-      }
-      const outcome: FailedOutcome = result.failureClass && result.failureClass !== 'transient' ? result.failureClass : 'failed';
-      return { kind: 'failed', outcome, error, resetAt: result.resetAt };
-    } catch (err) {
-      if (isCancellation(err) || (err instanceof ActivityFailure && isCancellation(err.cause))) {
-        if (CancellationScope.current().consideredCancelled) throw err;
-        if (stalled) return { kind: 'failed', outcome: 'stalled', error: `no output for ${policy.stallTimeout / 1000}s` };
-        return { kind: 'interrupted' };
-      }
-      if (err instanceof ActivityFailure) {
-        const cause = err.cause;
-        if (cause instanceof ApplicationFailure && cause.type === 'WorkerShutdown') return { kind: 'interrupted' };
-        if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.HEARTBEAT) {
+      if (end.kind === 'interrupted') return end;
+      if (end.kind === 'stalled') return { kind: 'failed', outcome: 'stalled', error: `no output for ${policy.stallTimeout / 1000}s` };
+      if (end.kind === 'failed') {
+        if (end.timeout === 'heartbeat') {
           return { kind: 'failed', outcome: 'worker-lost', error: 'the worker running the session stopped answering (no heartbeat)' };
         }
-        if (cause instanceof TimeoutFailure) {
+        if (end.timeout === 'other') {
           return { kind: 'failed', outcome: 'failed', error: `the session ran longer than --max-session-time (${policy.maxSessionTime / 1000}s)` };
         }
-        return { kind: 'failed', outcome: 'failed', error: cause?.message ?? err.message };
+        return { kind: 'failed', outcome: 'failed', error: end.message };
       }
-      throw err;
+      return this.judge(key, cp.id, end.result);
     } finally {
-      done = true;
       this.running.delete(key);
       this.progressAt.delete(session);
-      await stallWatch;
     }
+  }
+
+  /** What a finished session means: success, a failure class, or an agent going in circles. */
+  private judge(key: string, checkpointId: string, result: SessionResult): SessionOutcome {
+    const s = this.state;
+    if (result.lastLine) s.lastOutput = result.lastLine;
+    s.spentUsd += result.costUsd ?? 0;
+    if (result.agentSessionId && RESUMABLE_AGENTS.includes(s.request.agent.kind)) s.agentSessions[agentKey(checkpointId, key)] = result.agentSessionId;
+    if (result.ok) {
+      s.recentFailures = [];
+      return { kind: 'ok', result };
+    }
+    const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
+    const error = `agent ${why}: ${result.failureMessage || result.stderrTail || result.lastLine || ''}`.trim();
+    const previous = s.recentFailures;
+    s.recentFailures = [...previous, result.lastLine ?? ''].slice(-5);
+    if (result.failureClass === 'transient' && isStuck(previous, result.lastLine, STUCK_REPEATS)) {
+      return { kind: 'failed', outcome: 'stuck', error: `the same output ${STUCK_REPEATS} sessions in a row: ${result.lastLine}` };
+    }
+    const outcome: FailedOutcome = result.failureClass && result.failureClass !== 'transient' ? result.failureClass : 'failed';
+    return { kind: 'failed', outcome, error, resetAt: result.resetAt };
   }
 
   /** A first attempt gets a fresh agent session id (claude); a retry resumes the one it had. */

@@ -1,6 +1,4 @@
 import {
-  ActivityCancellationType,
-  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
@@ -58,6 +56,7 @@ import {
 import { type Override, progressSignal } from './messages';
 import { NightshiftLabel, NightshiftStatus } from './searchAttributes';
 import { MAX_RATE_LIMIT_PARKS, rateLimitWait } from './rateLimit';
+import { runWatchedSession } from './watchedSession';
 
 type Activities = ReturnType<typeof createActivities>;
 /** `costUsd` is reported by agents that know their cost; absent means 0. */
@@ -283,74 +282,40 @@ class Loop {
     const s = this.state;
     const r = s.request;
     const policy = r.policy;
-    const agent = proxyActivities<Activities>({
-      startToCloseTimeout: policy.maxSessionTime,
-      heartbeatTimeout: policy.heartbeatTimeout,
-      // Attempts are counted by this workflow, so exits, stalls and lost workers share one count.
-      retry: { maximumAttempts: 1 },
-      // A stall or a cancel goes on only once the agent's process group is dead.
-      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    });
     const dir = loopDir(r.repo, s.taskName);
-    const scope = new CancellationScope();
-    let done = false;
-    let stalled = false;
-    // The stall timer ends with the session (`done`), never by cancellation: a cancelled loop must
-    // not leave it rejecting with nobody listening.
-    const stallWatch = CancellationScope.nonCancellable(async () => {
-      while (!done) {
-        const seen = this.progressAt;
-        const moved = await condition(() => done || this.progressAt !== seen, policy.stallTimeout);
-        if (!moved && !done) {
-          stalled = true;
-          scope.cancel();
-          return;
-        }
-      }
-    });
-    try {
-      const result: Costed = await scope.run(() =>
-        agent.runAgentSession({
-          workflowId: s.workflowId,
-          label: s.taskName,
-          session: n,
-          checkpointId: 'loop',
-          taskGroupId: 'session',
-          worktree: r.repo,
-          prompt,
-          agent: r.agent,
-          progressEveryMs: progressInterval(policy.stallTimeout),
-          sessionsDir: `${dir}/sessions`,
-          completionPromise: r.completionPromise,
-          env: {
-            NIGHTSHIFT_LOOP_TASK: s.taskName,
-            NIGHTSHIFT_LOOP_DIR: dir,
-            NIGHTSHIFT_LOOP_MODE: r.mode,
-            NIGHTSHIFT_TASK_LIST: `${dir}/task_list.md`,
-            ...(r.sessionBudgetUsd !== undefined ? { NIGHTSHIFT_SESSION_BUDGET_USD: String(r.sessionBudgetUsd) } : {}),
-          },
-        }),
-      );
-      if (result.lastLine) s.lastOutput = result.lastLine;
-      if (result.ok) return { kind: 'ok', result };
-      const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
-      return { kind: 'failed', error: `agent ${why}: ${result.stderrTail || result.lastLine || ''}`.trim(), result };
-    } catch (err) {
-      if (isCancellation(err) || (err instanceof ActivityFailure && isCancellation(err.cause))) {
-        if (CancellationScope.current().consideredCancelled) throw err;
-        if (stalled) return { kind: 'failed', error: `stalled: no output for ${policy.stallTimeout / 1000}s` };
-        return { kind: 'interrupted' };
-      }
-      if (err instanceof ActivityFailure) {
-        const cause = err.cause;
-        if (cause instanceof ApplicationFailure && cause.type === 'WorkerShutdown') return { kind: 'interrupted' };
-        return { kind: 'failed', error: cause?.message ?? err.message };
-      }
-      throw err;
-    } finally {
-      done = true;
-      await stallWatch;
-    }
+    const end = await runWatchedSession(
+      {
+        workflowId: s.workflowId,
+        label: s.taskName,
+        session: n,
+        checkpointId: 'loop',
+        taskGroupId: 'session',
+        worktree: r.repo,
+        prompt,
+        agent: r.agent,
+        progressEveryMs: progressInterval(policy.stallTimeout),
+        sessionsDir: `${dir}/sessions`,
+        completionPromise: r.completionPromise,
+        env: {
+          NIGHTSHIFT_LOOP_TASK: s.taskName,
+          NIGHTSHIFT_LOOP_DIR: dir,
+          NIGHTSHIFT_LOOP_MODE: r.mode,
+          NIGHTSHIFT_TASK_LIST: `${dir}/task_list.md`,
+          ...(r.sessionBudgetUsd !== undefined ? { NIGHTSHIFT_SESSION_BUDGET_USD: String(r.sessionBudgetUsd) } : {}),
+        },
+      },
+      policy,
+      new CancellationScope(),
+      () => this.progressAt,
+    );
+    if (end.kind === 'interrupted') return end;
+    if (end.kind === 'stalled') return { kind: 'failed', error: `stalled: no output for ${policy.stallTimeout / 1000}s` };
+    if (end.kind === 'failed') return { kind: 'failed', error: end.message };
+    const result: Costed = end.result;
+    if (result.lastLine) s.lastOutput = result.lastLine;
+    if (result.ok) return { kind: 'ok', result };
+    const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
+    return { kind: 'failed', error: `agent ${why}: ${result.stderrTail || result.lastLine || ''}`.trim(), result };
   }
 
   /** A usage limit: a durable timer until it resets (at least 5 s); `retry` ends it early. */
