@@ -172,6 +172,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
       failureClass,
       failureMessage: parsed.failureMessage ?? (overBudget || overSpent ? `spent more than the session budget of $${input.maxBudgetUsd}` : null),
       resetAt: parsed.resetAt,
+      ...(parsed.sessionGone ? { sessionGone: true } : {}),
     };
   } catch (e) {
     await killGroup(proc.pid);

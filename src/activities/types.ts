@@ -61,6 +61,8 @@ export interface SessionResult {
   failureMessage: string | null;
   /** For `rate-limited`: when the limit resets (ISO), if the agent said. */
   resetAt: string | null;
+  /** The resumed agent session no longer exists: the next attempt starts a fresh one. */
+  sessionGone?: boolean;
 }
 
 export interface VerifyInput {

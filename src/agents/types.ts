@@ -6,9 +6,11 @@ import type { DevNoteCategory } from '../model/devNote';
  * - `rate-limited`: the agent says a usage limit resets at a time: the build waits until then
  *   (durable timer) and resumes the same session, without spending an attempt;
  * - `budget-exceeded`, `permission-blocked` (waiting for an approval that never comes headless),
- *   `stuck` (the same output session after session): straight to the person.
+ *   `stuck` (the same output session after session): straight to the person;
+ * - `auth`: the agent has no valid login or API key: straight to the person with the fix, never
+ *   spending an attempt (no retry logs it in).
  */
-export const FAILURE_CLASSES = ['transient', 'rate-limited', 'budget-exceeded', 'permission-blocked', 'stuck'] as const;
+export const FAILURE_CLASSES = ['transient', 'rate-limited', 'budget-exceeded', 'permission-blocked', 'stuck', 'auth'] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
 export interface Usage {
@@ -36,6 +38,8 @@ export interface ParsedOutput {
   failureMessage: string | null;
   /** For `rate-limited`: when the limit resets, ISO 8601, if the agent said. */
   resetAt: string | null;
+  /** The session asked to resume no longer exists (claude: `No conversation found`): start fresh. */
+  sessionGone: boolean;
 }
 
 export interface OutputParser {
@@ -83,5 +87,6 @@ export function emptyParsedOutput(): ParsedOutput {
     failureClass: null,
     failureMessage: null,
     resetAt: null,
+    sessionGone: false,
   };
 }

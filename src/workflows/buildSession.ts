@@ -23,6 +23,7 @@ export const ESCALATE_AT_ONCE: Partial<Record<FailedOutcome, WaitReason>> = {
   'budget-exceeded': 'budget-exceeded',
   'permission-blocked': 'permission-blocked',
   stuck: 'stuck',
+  auth: 'auth',
 };
 
 /** The same last line this many failed sessions in a row means the agent is going in circles. */

@@ -18,7 +18,16 @@ export type BuildStatus =
   | 'completed'
   | 'failed'
   | 'cancelled';
-export type WaitReason = 'escalated' | 'verification-failed' | 'stalled' | 'budget-exceeded' | 'permission-blocked' | 'stuck' | 'rate-limited';
+export type WaitReason =
+  | 'escalated'
+  | 'verification-failed'
+  | 'stalled'
+  | 'budget-exceeded'
+  | 'permission-blocked'
+  | 'stuck'
+  | 'rate-limited'
+  | 'auth'
+  | 'worker-lost';
 export type StepStatus = 'pending' | 'running' | 'done' | 'skipped' | 'overridden';
 export type CheckpointStatus = 'pending' | 'running' | 'verifying' | 'committing' | 'completed' | 'skipped';
 
@@ -46,7 +55,7 @@ export interface Waiting {
 export interface Attempt {
   step: string;
   session: number | null;
-  outcome: 'failed' | 'stalled' | 'verification-failed' | 'worker-lost' | 'rate-limited' | 'budget-exceeded' | 'permission-blocked' | 'stuck';
+  outcome: 'failed' | 'stalled' | 'verification-failed' | 'worker-lost' | 'rate-limited' | 'budget-exceeded' | 'permission-blocked' | 'stuck' | 'auth';
   error: string;
   at: string;
 }
