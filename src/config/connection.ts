@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { EnvironmentError } from '../model/errors';
+import { recordedUiUrl } from './uiAddress';
 
 export const TASK_QUEUE = 'nightshift';
 
@@ -40,9 +41,21 @@ export function nightshiftHome(): string {
   return resolve(process.env.NIGHTSHIFT_HOME ?? join(homedir(), '.nightshift'));
 }
 
-/** The Web UI base URL (`NIGHTSHIFT_UI_URL`, default http://localhost:8233). */
+/**
+ * The Web UI base URL: `NIGHTSHIFT_UI_URL`; else the UI that `nightshift server` recorded for the
+ * server this process talks to (NIGHTSHIFT_HOME/servers.json); else http://localhost:8233.
+ */
 export function uiBaseUrl(): string {
-  return (process.env.NIGHTSHIFT_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, '');
+  const explicit = process.env.NIGHTSHIFT_UI_URL;
+  let recorded: string | undefined;
+  if (!explicit) {
+    try {
+      recorded = recordedUiUrl(nightshiftHome(), connectionConfig().address);
+    } catch {
+      recorded = undefined;
+    }
+  }
+  return (explicit || recorded || 'http://localhost:8233').replace(/\/+$/, '');
 }
 
 export function runUrl(namespace: string, workflowId: string, runId?: string): string {

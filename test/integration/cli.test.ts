@@ -167,11 +167,13 @@ describe('bad input', () => {
 });
 
 describe('nightshift server', () => {
-  it('runs the dev server in the foreground, says when a port is taken, and stops cleanly on Ctrl-C', async () => {
+  it('runs the dev server in the foreground, links to its real UI port, says when a port is taken, and stops cleanly on Ctrl-C', async () => {
     const [port, uiPort] = [await freePort(), await freePort()];
     const db = join(tempDir('server'), 'temporal.db');
+    const home = tempDir('server-home');
     const server = spawn(process.execPath, [CLI, 'server', '--port', String(port), '--ui-port', String(uiPort), '--db', db], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NIGHTSHIFT_HOME: home },
     });
     let out = '';
     server.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -180,6 +182,13 @@ describe('nightshift server', () => {
     while (!out.includes('Temporal dev server ready') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(out).toContain(`Temporal dev server ready at 127.0.0.1:${port} (database ${db})`);
     expect(out).toContain(`Web UI: http://127.0.0.1:${uiPort}`);
+
+    // The CLI talking to this server links to the UI port the server chose, not to 8233.
+    const plan = writeJson(join(tempDir('plan'), 'plan.json'), samplePlan(1));
+    const cliEnv = { NIGHTSHIFT_HOME: home, TEMPORAL_ADDRESS: `localhost:${port}`, NIGHTSHIFT_UI_URL: '' };
+    const started = await nightshift(['start', '--plan', plan, '--repo', makeRepo(), '--label', `ui-link-${port}`, '--json'], cliEnv);
+    expect(started.code).toBe(0);
+    expect((JSON.parse(started.stdout) as { url: string }).url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${uiPort}/namespaces/default/workflows/build-ui-link-${port}/`));
 
     const second = await nightshift(['server', '--port', String(port), '--ui-port', String(await freePort())]);
     expect(second.code).toBe(5);
