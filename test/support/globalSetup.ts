@@ -3,16 +3,20 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { AGENT_CLI_NAMES, agentCliVersion, ensureAgentCli } from '../../src/agents/install';
 import { startDevServer } from '../../src/server/devServer';
 import { freePort } from '../../src/server/ports';
 
 /**
  * Once per test run: compile the project (the scripted agent runs as a real child process from
  * dist/), start a real Temporal dev server on a free port with its own database file (or use
- * TEMPORAL_ADDRESS), and bundle the workflows once for every test file.
+ * TEMPORAL_ADDRESS), and bundle the workflows once for every test file. Meanwhile the pinned real
+ * agent CLIs install into the cache (once; later runs reuse them), and their paths go to the tests
+ * as NIGHTSHIFT_TEST_<NAME>_BIN.
  */
 export default async function globalSetup(): Promise<void> {
   const root = join(__dirname, '..', '..');
+  const agentClis = installAgentClis();
   // Type errors are `npm run typecheck`'s business; tsc still emits, and the tests need dist/.
   spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'ignore' });
   if (!existsSync(join(root, 'dist', 'src', 'agents', 'scripted', 'main.js'))) throw new Error('building dist/ failed: run `npm run build`');
@@ -26,6 +30,7 @@ export default async function globalSetup(): Promise<void> {
   const bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
   process.env.NIGHTSHIFT_TEST_BUNDLE = bundlePath;
+  await agentClis;
 
   if (process.env.TEMPORAL_ADDRESS) return;
   const port = await freePort();
@@ -40,4 +45,18 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_ADDRESS = server.address;
   process.env.NIGHTSHIFT_TEST_SERVER_DB = join(dir, 'temporal.db');
   (globalThis as Record<string, unknown>).__nightshiftServer = server;
+}
+
+/** All four in parallel; each says when it installs and how long it took, and is silent when cached. */
+async function installAgentClis(): Promise<void> {
+  const log = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  await Promise.all(
+    AGENT_CLI_NAMES.map(async (name) => {
+      const path = await ensureAgentCli(name, { log });
+      process.env[`NIGHTSHIFT_TEST_${name.toUpperCase()}_BIN`] = path;
+      process.env[`NIGHTSHIFT_TEST_${name.toUpperCase()}_VERSION`] = agentCliVersion(name);
+    }),
+  );
 }
