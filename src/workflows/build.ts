@@ -16,12 +16,14 @@ import {
 } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { type Checkpoint, type TaskGroup, verificationSteps } from '../model/plan';
-import type { BuildRequest } from '../model/request';
+import type { PayloadOf } from '../model/payloads';
+import { type BuildRequest, type BuildRequestInput, BuildRequestSchema } from '../model/request';
 import { type Activities, type BuildResult, now } from './buildRuntime';
 import { agentKey, BuildSessions, ESCALATE_AT_ONCE } from './buildSession';
 import { MAX_RATE_LIMIT_PARKS } from './rateLimit';
+import { parseInput, signalPayload, updatePayload } from './inputs';
 import {
-  type Pause,
+  type HumanMessage,
   feedbackSignal,
   feedbackUpdate,
   overrideSignal,
@@ -74,7 +76,10 @@ const git = proxyActivities<Activities>({
  * exactly one commit. A step that keeps failing is retried after the policy's interval and then put
  * in front of the person, who can retry, override or skip it; `pause` and `resume` work at any time.
  */
-export async function buildWorkflow(request: BuildRequest, carried?: BuildState): Promise<BuildResult> {
+export async function buildWorkflow(input: BuildRequestInput, carried?: BuildState): Promise<BuildResult> {
+  // A request may come from `temporal workflow start --input-file` as the person wrote it: parsed
+  // here with the CLI's schema and defaults, or the build fails at once naming the field.
+  const request: BuildRequest = parseInput('build request', BuildRequestSchema, input);
   const info = workflowInfo();
   const state = carried ?? initialState(request, { workflowId: info.workflowId, runId: info.firstExecutionRunId }, now());
   const build = new Build(state);
@@ -122,47 +127,53 @@ class Build extends BuildSessions {
     const s = this.state;
     setHandler(statusQuery, () => toStatus(s));
     const decided = () => s.pendingDecision === null && !s.retryNow;
-    this.human<[Pause]>(pauseSignal, pauseUpdate, () => validatePause(s), (p) => this.pause(p));
-    this.human(resumeSignal, resumeUpdate, () => validateResume(s), () => applyResume(s), () => s.status !== 'paused');
-    this.human(overrideSignal, overrideUpdate, (o) => validateOverride(s, o), (o) => applyOverride(s, o), decided);
-    this.human(retrySignal, retryUpdate, () => validateRetry(s), () => applyRetry(s), decided);
-    this.human(skipSignal, skipUpdate, (k) => validateSkip(s, k), (k) => this.skip(k.note), decided);
-    this.human(feedbackSignal, feedbackUpdate, (f) => validateFeedback(s, f), (f) => applyFeedback(s, f));
-    setHandler(progressSignal, (p) => {
-      this.progressAt.set(p.session, ++this.progressSeq);
-      if (p.line) s.lastOutput = p.line;
+    this.human('pause', pauseSignal, pauseUpdate, () => validatePause(s), (p) => this.pause(p));
+    this.human('resume', resumeSignal, resumeUpdate, () => validateResume(s), () => applyResume(s), () => s.status !== 'paused');
+    this.human('override', overrideSignal, overrideUpdate, (o) => validateOverride(s, o), (o) => applyOverride(s, o), decided);
+    this.human('retry', retrySignal, retryUpdate, () => validateRetry(s), () => applyRetry(s), decided);
+    this.human('skip', skipSignal, skipUpdate, (k) => validateSkip(s, k), (k) => this.skip(k.note), decided);
+    this.human('feedback', feedbackSignal, feedbackUpdate, (f) => validateFeedback(s, f), (f) => applyFeedback(s, f));
+    setHandler(progressSignal, (...args: unknown[]) => {
+      const p = signalPayload('progress', args);
+      if (!p) return;
+      this.progressAt.set(p.value.session, ++this.progressSeq);
+      if (p.value.line) s.lastOutput = p.value.line;
     });
   }
 
   /**
-   * A human message as a signal (ignored with a warning when it cannot apply, so `temporal workflow
-   * signal` never breaks a build) and as an update whose validator rejects it with the reason. The
+   * A human message as a signal (ignored with a warning when its payload is malformed or it cannot
+   * apply, so `temporal workflow signal` never breaks a build) and as an update whose validator
+   * rejects it with the reason. Both parse the raw payload with the schema the CLI uses first. The
    * update answers once the build has acted on it (`settled`), so the caller sees the new state.
    */
-  private human<A extends unknown[]>(
+  private human<N extends HumanMessage, A extends unknown[]>(
+    name: N,
     signal: SignalDefinition<A>,
     update: UpdateDefinition<BuildStatusView, A>,
-    validate: (...args: A) => string | undefined,
-    apply: (...args: A) => void,
+    validate: (payload: PayloadOf<N>) => string | undefined,
+    apply: (payload: PayloadOf<N>) => void,
     settled?: () => boolean,
   ): void {
     setHandler(signal, (...args: A) => {
-      const why = validate(...args);
-      if (why) return log.warn(`ignored signal ${signal.name}: ${why}`);
-      apply(...args);
+      const payload = signalPayload(name, args);
+      if (!payload) return;
+      const why = validate(payload.value);
+      if (why) return log.warn(`ignored signal ${name}: ${why}`);
+      apply(payload.value);
       this.touch();
     });
     setHandler(
       update,
       async (...args: A) => {
-        apply(...args);
+        apply(updatePayload(name, args));
         this.touch();
         if (settled) await condition(settled, '30s');
         return toStatus(this.state);
       },
       {
         validator: (...args: A) => {
-          const why = validate(...args);
+          const why = validate(updatePayload(name, args));
           if (why) throw new Error(why);
         },
       },

@@ -19,7 +19,8 @@ import type { createActivities } from '../activities';
 import type { LoopSnapshot } from '../activities/loopFiles';
 import type { SessionResult } from '../activities/types';
 import { loopPrompt } from '../model/loopPrompt';
-import type { LoopRequest, LoopStatus } from '../model/loopRequest';
+import { type LoopRequest, type LoopRequestInput, LoopRequestSchema, type LoopStatus } from '../model/loopRequest';
+import type { PayloadOf } from '../model/payloads';
 import { progressInterval } from './build';
 import {
   LOOP_MEMO,
@@ -53,7 +54,8 @@ import {
   validateLoopOverride,
   validateLoopRetry,
 } from './loopState';
-import { type Override, progressSignal } from './messages';
+import { parseInput, signalPayload, updatePayload } from './inputs';
+import { progressSignal } from './messages';
 import { NightshiftLabel, NightshiftStatus } from './searchAttributes';
 import { MAX_RATE_LIMIT_PARKS, rateLimitWait } from './rateLimit';
 import { runWatchedSession } from './watchedSession';
@@ -78,7 +80,10 @@ const git = proxyActivities<Activities>({
  * completion (promise tag, or every box ticked), check it with `verify`, commit, and go again until
  * complete, out of sessions or out of budget. The workflow id `loop-<taskName>` is the one-runner lock.
  */
-export async function loopWorkflow(request: LoopRequest, carried?: LoopState): Promise<LoopStatusView> {
+export async function loopWorkflow(input: LoopRequestInput, carried?: LoopState): Promise<LoopStatusView> {
+  // Parsed with the CLI's schema and defaults (a request may be written by hand for `temporal
+  // workflow start`); a malformed one fails the loop at once, naming the field.
+  const request: LoopRequest = parseInput('loop request', LoopRequestSchema, input);
   const info = workflowInfo();
   const state = carried ?? initialLoopState(request, info.workflowId, now());
   state.workflowId = info.workflowId;
@@ -127,36 +132,44 @@ class Loop {
   installHandlers(): void {
     const s = this.state;
     setHandler(loopStatusQuery, () => toLoopStatus(s));
-    setHandler(progressSignal, (p) => {
+    setHandler(progressSignal, (...args: unknown[]) => {
+      const p = signalPayload('progress', args);
+      if (!p) return;
       this.progressAt = ++this.progressSeq;
-      if (p.line) s.lastOutput = p.line;
+      if (p.value.line) s.lastOutput = p.value.line;
     });
-    this.human(loopRetrySignal, loopRetryUpdate, () => validateLoopRetry(s), () => applyLoopRetry(s));
-    this.human<[Override]>(loopOverrideSignal, loopOverrideUpdate, (o) => validateLoopOverride(s, o?.note), (o) => applyLoopOverride(s, o.note));
+    this.human('retry', loopRetrySignal, loopRetryUpdate, () => validateLoopRetry(s), () => applyLoopRetry(s));
+    this.human('override', loopOverrideSignal, loopOverrideUpdate, (o) => validateLoopOverride(s, o.note), (o) => applyLoopOverride(s, o.note));
   }
 
-  /** As in the build: a signal that cannot apply is logged and dropped; the update refuses with the reason. */
-  private human<A extends unknown[]>(
+  /**
+   * As in the build: the raw payload is parsed with the CLI's schema first; a malformed signal, or one
+   * that cannot apply, is logged and dropped; the update's validator refuses it with the reason.
+   */
+  private human<N extends 'retry' | 'override', A extends unknown[]>(
+    name: N,
     signal: SignalDefinition<A>,
     update: UpdateDefinition<LoopStatusView, A>,
-    validate: (...args: A) => string | undefined,
-    apply: (...args: A) => void,
+    validate: (payload: PayloadOf<N>) => string | undefined,
+    apply: (payload: PayloadOf<N>) => void,
   ): void {
     setHandler(signal, (...args: A) => {
-      const why = validate(...args);
-      if (why) return log.warn(`ignored signal ${signal.name}: ${why}`);
-      apply(...args);
+      const payload = signalPayload(name, args);
+      if (!payload) return;
+      const why = validate(payload.value);
+      if (why) return log.warn(`ignored signal ${name}: ${why}`);
+      apply(payload.value);
     });
     setHandler(
       update,
       async (...args: A) => {
-        apply(...args);
+        apply(updatePayload(name, args));
         await condition(() => this.state.pendingDecision === null && !this.state.retryNow, '30s');
         return toLoopStatus(this.state);
       },
       {
         validator: (...args: A) => {
-          const why = validate(...args);
+          const why = validate(updatePayload(name, args));
           if (why) throw new Error(why);
         },
       },

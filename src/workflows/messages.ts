@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Feedback, Override, Pause, Progress, Skip } from '../model/payloads';
 import type { BuildStatusView } from './state';
 
 /**
@@ -6,25 +7,12 @@ import type { BuildStatusView } from './state';
  * `temporal workflow signal --name <verb>` and the Web UI all use them. Each human message exists as a
  * signal (fire-and-forget, works from any tool) and as an update of the same name whose validator
  * refuses what the build cannot honour, so the CLI can say why.
+ *
+ * The payloads' zod schemas live in ../model/payloads, shared with the CLI and the script API: every
+ * handler parses its raw arguments there first, so a malformed raw signal is dropped with a warning
+ * naming the field and a malformed update is refused by its validator.
  */
-export interface Pause {
-  now?: boolean;
-  reason?: string;
-}
-export interface Override {
-  note: string;
-}
-export interface Skip {
-  note: string;
-}
-export interface Feedback {
-  message: string;
-}
-/** Sent by the running session activity, throttled, while its agent produces output. */
-export interface Progress {
-  session: number;
-  line?: string;
-}
+export type { Feedback, Override, Pause, Progress, Skip } from '../model/payloads';
 
 // `temporal workflow signal --name pause` may send no input at all: handlers accept undefined too.
 export const pauseSignal = defineSignal<[Pause]>('pause');

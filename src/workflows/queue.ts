@@ -15,9 +15,13 @@ import {
 import { type SignalDefinition, type UpdateDefinition, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import type { NotifyInput } from '../activities/types';
+import { z } from 'zod';
+import { parsePayload, type PayloadOf } from '../model/payloads';
 import { buildWorkflow } from './build';
+import { parseInput, signalPayload, updatePayload } from './inputs';
 import {
   ENQUEUE_REFUSED,
+  type EnqueueRequest,
   approveSignal,
   approveUpdate,
   enqueueUpdate,
@@ -33,7 +37,7 @@ import {
   type ActiveBuild,
   type ChildOutcome,
   type QueueItem,
-  type QueuePolicyInput,
+  QueuePolicySchema,
   type QueueState,
   type QueueView,
   admission,
@@ -62,16 +66,18 @@ import { NightshiftLabel, NightshiftPriority } from './searchAttributes';
 
 type Activities = ReturnType<typeof createActivities>;
 
-export interface QueueInit {
+export const QueueInitSchema = z.object({
   /** The queue's name; its workflow id is `queue-<name>`. */
-  name: string;
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a queue name like "default"'),
   /** The policy of a new queue (a running queue keeps its own; change it with `setPolicy`). */
-  policy?: QueuePolicyInput;
+  policy: QueuePolicySchema.optional(),
   /** Continue-as-new after this many history events even if the server has not suggested it yet. */
-  maxHistoryEvents?: number;
+  maxHistoryEvents: z.number().int().positive().optional(),
   /** Milliseconds between BUILD_STATUS.md refreshes while builds run (their progress does not wake the queue). */
-  refreshEveryMs?: number;
-}
+  refreshEveryMs: z.number().int().positive().optional(),
+});
+export type QueueInit = z.output<typeof QueueInitSchema>;
+export type QueueInitInput = z.input<typeof QueueInitSchema>;
 
 const files = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -104,7 +110,8 @@ const watcher = proxyActivities<Activities>({
  * so the new run watches each carried build by id with the `watchBuild` activity instead. One
  * mechanism per run, and nothing in build.ts needs to know about queues.
  */
-export async function queueWorkflow(init: QueueInit, carried?: QueueState): Promise<void> {
+export async function queueWorkflow(input: QueueInitInput, carried?: QueueState): Promise<void> {
+  const init = parseInput('queue input', QueueInitSchema, input);
   const queue = new Queue(init, carried ?? initialQueueState(init.name, init.policy));
   queue.installHandlers();
   queue.watchCarried();
@@ -131,44 +138,56 @@ class Queue {
     setHandler(queueQuery, () => toQueueView(s, new Date()));
     setHandler(
       enqueueUpdate,
-      async (req) => {
-        const prepared = prepareEnqueue(s, req);
+      async (...args: unknown[]) => {
+        const prepared = prepareEnqueue(s, enqueueRequest(args));
         if ('problems' in prepared) throw refused(prepared.problems);
         enqueue(s, prepared.item);
         await this.settled();
         return answerFor(s, prepared.item.entry.label, new Date());
       },
       {
-        validator: (req) => {
-          const prepared = prepareEnqueue(s, req);
+        validator: (...args: unknown[]) => {
+          const prepared = prepareEnqueue(s, enqueueRequest(args));
           if ('problems' in prepared) throw refused(prepared.problems);
         },
       },
     );
-    this.verb(approveSignal, approveUpdate, (r) => validateApprove(s, r?.label), (r) => approve(s, r.label));
-    this.verb(removeSignal, removeUpdate, (r) => validateRemove(s, r?.label), (r) => remove(s, r.label));
-    this.verb(failSignal, failUpdate, (r) => validateFail(s, r?.label), (r) => markFailed(s, r.label, r.reason));
-    this.verb(setPolicySignal, setPolicyUpdate, (p) => validateSetPolicy(s, p), (p) => setPolicy(s, p ?? {}));
+    this.verb('approve', approveSignal, approveUpdate, (r) => validateApprove(s, r.label), (r) => approve(s, r.label));
+    this.verb('remove', removeSignal, removeUpdate, (r) => validateRemove(s, r.label), (r) => remove(s, r.label));
+    this.verb('fail', failSignal, failUpdate, (r) => validateFail(s, r.label), (r) => markFailed(s, r.label, r.reason));
+    this.verb('setPolicy', setPolicySignal, setPolicyUpdate, (p) => validateSetPolicy(s, p), (p) => setPolicy(s, p ?? {}));
   }
 
-  /** A person's verb as a signal (ignored with a warning when it cannot apply) and as an update. */
-  private verb<T>(signal: SignalDefinition<[T]>, update: UpdateDefinition<QueueView, [T]>, validate: (arg: T) => string | undefined, apply: (arg: T) => void): void {
-    setHandler(signal, (arg: T) => {
-      const why = validate(arg);
-      if (why) return log.warn(`ignored signal ${signal.name}: ${why}`);
-      apply(arg);
+  /**
+   * A person's verb as a signal (dropped with a warning when its payload is malformed or it cannot
+   * apply) and as an update whose validator refuses the same with the reason. The raw payload is
+   * parsed with the CLI's schema first.
+   */
+  private verb<N extends 'approve' | 'remove' | 'fail' | 'setPolicy', T>(
+    name: N,
+    signal: SignalDefinition<[T]>,
+    update: UpdateDefinition<QueueView, [T]>,
+    validate: (payload: PayloadOf<N>) => string | undefined,
+    apply: (payload: PayloadOf<N>) => void,
+  ): void {
+    setHandler(signal, (...args: unknown[]) => {
+      const payload = signalPayload(name, args);
+      if (!payload) return;
+      const why = validate(payload.value);
+      if (why) return log.warn(`ignored signal ${name}: ${why}`);
+      apply(payload.value);
       this.changed();
     });
     setHandler(
       update,
-      async (arg: T) => {
-        apply(arg);
+      async (...args: unknown[]) => {
+        apply(updatePayload(name, args));
         await this.settled();
         return toQueueView(this.state, new Date());
       },
       {
-        validator: (arg: T) => {
-          const why = validate(arg);
+        validator: (...args: unknown[]) => {
+          const why = validate(updatePayload(name, args));
           if (why) throw new Error(why);
         },
       },
@@ -341,6 +360,13 @@ class Queue {
       log.warn(`queue ${this.state.name}: could not write BUILD_STATUS.md`, { error: String(err) });
     }
   }
+}
+
+/** The envelope of an `enqueue`; the entry, agent and policy are checked field by field by prepareEnqueue. */
+function enqueueRequest(args: readonly unknown[]): EnqueueRequest {
+  const parsed = parsePayload('enqueue', args);
+  if (!parsed.ok) throw refused([parsed.problem]);
+  return parsed.value as EnqueueRequest;
 }
 
 function refused(problems: string[]): ApplicationFailure {

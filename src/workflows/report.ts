@@ -1,15 +1,20 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { ReportResult } from '../activities/report';
-import { wallClock } from '../model/offHours';
+import { z } from 'zod';
+import { TimeZoneSchema, wallClock } from '../model/offHours';
+import { parseInput } from './inputs';
 
 type Activities = ReturnType<typeof createActivities>;
 
-export interface ReportRequest {
-  /** YYYY-MM-DD; today in `timeZone` when absent (what the nightly schedule wants). */
-  date?: string;
-  timeZone?: string;
-}
+export const ReportRequestSchema = z
+  .object({
+    /** YYYY-MM-DD; today in `timeZone` when absent (what the nightly schedule wants). */
+    date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2026-12-31').optional(),
+    timeZone: TimeZoneSchema.optional(),
+  })
+  .default({});
+export type ReportRequest = z.input<typeof ReportRequestSchema>;
 
 const reports = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -20,7 +25,8 @@ const reports = proxyActivities<Activities>({
  * Seed 002's nightly build report: started by the `nightshift-nightly-report` Schedule (or by
  * `nightshift report`), it writes `build-reports/YYYY-MM-DD.md` from what Temporal knows.
  */
-export async function reportWorkflow(request: ReportRequest = {}): Promise<ReportResult> {
+export async function reportWorkflow(input?: ReportRequest): Promise<ReportResult> {
+  const request = parseInput('report request', ReportRequestSchema, input);
   const timeZone = request.timeZone ?? 'UTC';
   return reports.writeBuildReport({ date: request.date ?? localDate(new Date(), timeZone), timeZone });
 }
