@@ -11,6 +11,12 @@ import { type HomeLayout, pad } from './paths';
 import { killGroup, killRecordedGroup, spawnGroup, writePidRecord } from './process';
 import type { SessionInput, SessionResult } from './types';
 
+/** What this worker adds to every agent's environment (NIGHTSHIFT_AGENT_ENV_FILE), and how to mask it in output. */
+export interface WorkerAgentEnv {
+  env?: Record<string, string>;
+  mask?: (text: string) => string;
+}
+
 const TAIL_BYTES = 2000;
 
 /** Splits a byte stream into lines for the parser, however the chunks fall. */
@@ -41,8 +47,10 @@ function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): vo
  * `progress` to the build, and kills the whole group when cancelled. A non-zero exit is a result,
  * not an exception: the workflow decides what it means.
  */
-export async function runAgentSession(layout: HomeLayout, input: SessionInput): Promise<SessionResult> {
+export async function runAgentSession(layout: HomeLayout, input: SessionInput, worker: WorkerAgentEnv = {}): Promise<SessionResult> {
   const ctx = Context.current();
+  // Patterns catch secret shapes; the worker's env file values are masked literally, whatever their shape.
+  const redact = (text: string): string => (worker.mask ? worker.mask(redactSecrets(text)) : redactSecrets(text));
   const { label, session } = input;
   const dir = input.sessionsDir ?? layout.sessionsDir(label);
   mkdirSync(dir, { recursive: true });
@@ -70,7 +78,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
     `# nightshift session ${session}: build ${label}, checkpoint ${input.checkpointId}, task group ${input.taskGroupId}\n` +
       `# started ${new Date().toISOString()} (activity attempt ${ctx.info.attempt})\n` +
       (orphan ? `# killed process group ${orphan.pgid} left by session ${orphan.session} of a lost worker\n` : '') +
-      `# argv: ${redactSecrets(JSON.stringify(argv))}\n`,
+      `# argv: ${redact(JSON.stringify(argv))}\n`,
   );
 
   let stderrTail = '';
@@ -89,9 +97,9 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
   };
   // The transcript is written line by line so a secret split across two chunks is still redacted.
   const onLine = (stream: 'stdout' | 'stderr') => (line: string) => {
-    transcript.write(`${redactSecrets(line)}\n`);
+    transcript.write(`${redact(line)}\n`);
     parser.line(line, stream);
-    if (line.trim()) pendingLine = latest = redactSecrets(line.trim());
+    if (line.trim()) pendingLine = latest = redact(line.trim());
     if (Date.now() - lastSignalAt >= input.progressEveryMs) sendProgress();
   };
   const out = lineSplitter(onLine('stdout'));
@@ -104,6 +112,8 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
       cwd: input.worktree,
       env: {
         ...process.env,
+        // The request's plain settings (`--env`), then Nightshift's own, then the worker's env file (secrets), which wins.
+        ...(input.agent.env ?? {}),
         NIGHTSHIFT_BUILD_ID: input.workflowId,
         NIGHTSHIFT_LABEL: label,
         NIGHTSHIFT_CHECKPOINT: input.checkpointId,
@@ -111,6 +121,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
         NIGHTSHIFT_SESSION: String(session),
         NIGHTSHIFT_PROMPT_FILE: promptFile,
         ...(input.env ?? {}),
+        ...(worker.env ?? {}),
       },
       onStdout: (chunk) => {
         bytes += chunk.length;
@@ -161,7 +172,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput): 
       signal: exit.signal,
       durationMs: Date.now() - started,
       lastLine: parsed.lastLine,
-      stderrTail: redactSecrets(stderrTail.trim()),
+      stderrTail: redact(stderrTail.trim()),
       devNotes: parsed.devNotes,
       promiseSeen: parsed.promiseSeen,
       transcript: transcriptPath,

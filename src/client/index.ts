@@ -3,6 +3,7 @@ import { type Command, printHelp, wantsHelp } from './cli';
 import { add } from './commands/add';
 import { cancel, controlCommands } from './commands/control';
 import { demo } from './commands/demo';
+import { doctor } from './commands/doctor';
 import { logs } from './commands/logs';
 import { loop } from './commands/loop';
 import { schedule } from './commands/schedule';
@@ -15,7 +16,7 @@ import { status } from './commands/status';
 import { worker } from './commands/worker';
 import { reportError } from './errors';
 
-const commands: Command[] = [demo, server, worker, start, status, logs, ...controlCommands, cancel, loop, schedule, add, queue, ...queueVerbCommands, report];
+const commands: Command[] = [demo, server, worker, doctor, start, status, logs, ...controlCommands, cancel, loop, schedule, add, queue, ...queueVerbCommands, report];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -27,7 +28,8 @@ function usage(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (or TEMPORAL_PROFILE), NIGHTSHIFT_HOME, NIGHTSHIFT_UI_URL,',
-    'NIGHTSHIFT_TASK_QUEUE (default nightshift), NIGHTSHIFT_WEBHOOK_URL (notifications, read by the worker).',
+    'NIGHTSHIFT_TASK_QUEUE (default nightshift), NIGHTSHIFT_WEBHOOK_URL (notifications, read by the worker),',
+    'NIGHTSHIFT_AGENT_ENV_FILE (KEY=VALUE lines added to every agent\'s environment by the worker: secrets).',
   ].join('\n');
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgentEnvSchema } from './agentEnv';
 import { durationMs } from './duration';
 import { PlanSchema } from './plan';
 
@@ -38,6 +39,8 @@ export const AgentSpecSchema = z
     allowedTools: z.array(z.string().min(1)).optional(),
     /** codex `--full-auto`, gemini `--yolo`: the agent may act without asking (it cannot ask headless). */
     autoApprove: z.boolean().optional(),
+    /** Plain settings for the agent's environment (`--env KEY=VALUE`); secrets are refused: they come from the worker side. */
+    env: AgentEnvSchema.optional(),
   })
   .refine((a) => a.kind !== 'command' || a.command !== undefined, {
     message: '--agent command needs --agent-command "<program> <args>"',

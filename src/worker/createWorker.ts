@@ -11,6 +11,8 @@ export interface NightshiftWorkerOptions {
   /** A prebuilt bundle (tests build one per run); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   maxCachedWorkflows?: number;
+  /** Variables for every agent on this worker (its NIGHTSHIFT_AGENT_ENV_FILE); never sent to Temporal. */
+  agentEnv?: Record<string, string>;
 }
 
 /** A worker for Nightshift's workflows and activities on one task queue. */
@@ -21,7 +23,7 @@ export async function createNightshiftWorker(options: NightshiftWorkerOptions): 
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ home: options.home }),
+    activities: createActivities({ home: options.home, ...(options.agentEnv ? { agentEnv: options.agentEnv } : {}) }),
     // Heartbeats carry cancellation to a running session: flush them often so `pause --now` is quick.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',

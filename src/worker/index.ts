@@ -2,11 +2,18 @@ import { NativeConnection } from '@temporalio/worker';
 import { Connection } from '@temporalio/client';
 import { connectionConfig, nightshiftHome, taskQueue } from '../config/connection';
 import { ensureSearchAttributes } from '../server/searchAttributes';
+import { agentEnvFilePath, loadAgentEnvFile } from './agentEnvFile';
 import { createNightshiftWorker } from './createWorker';
 
 /** `nightshift worker`: connect, make sure the search attributes exist, run until SIGINT/SIGTERM. */
-export async function runWorker(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<void> {
+export async function runWorker(
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  options: { envFile?: string } = {},
+): Promise<void> {
   const cfg = connectionConfig();
+  // Read before connecting: a bad env file stops the worker before it takes any session.
+  const envFile = agentEnvFilePath(options.envFile);
+  const agentEnv = envFile ? loadAgentEnvFile(envFile) : undefined;
   const client = await Connection.connect({ address: cfg.address, ...cfg.options });
   await ensureSearchAttributes(client, cfg.namespace);
   await client.close();
@@ -20,9 +27,11 @@ export async function runWorker(log: (line: string) => void = (l) => process.std
     namespace: cfg.namespace,
     home,
     taskQueue: queue,
+    ...(agentEnv ? { agentEnv } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });
   log(`nightshift worker: ${cfg.address} namespace ${cfg.namespace}, task queue ${queue}, home ${home}`);
+  if (envFile) log(`agent env file ${envFile}: ${Object.keys(agentEnv ?? {}).sort().join(', ') || 'no variables'} (values stay on this worker)`);
   log('Ctrl-C stops it; running agent sessions are cancelled and their processes killed.');
   try {
     await worker.run();

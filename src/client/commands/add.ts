@@ -11,8 +11,10 @@ import { AGENT_KINDS, slugify } from '../../model/request';
 import type { EnqueueAnswer, EnqueueRequest } from '../../workflows/queueMessages';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { type Connected, withClient } from '../connect';
+import { agentEnvFromFlags, envFlag, envOption, envSpec } from '../envFlags';
 import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../policyFlags';
 import { EnqueueRefusedError, enqueue, queueViewIfRunning } from '../queue';
+import { warnIfNoWorker } from '../workers';
 
 const Options = z
   .object({
@@ -37,6 +39,7 @@ const Options = z
     'max-sessions': z.string().regex(/^[1-9]\d*$/, 'expected a whole number of sessions').optional(),
     queue: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a queue name like "default" or "night"').default('default'),
     json: z.boolean().default(false),
+    ...envFlag,
     ...policyFlags,
   })
   .refine((o) => !(o.plan && o.loop), { message: 'give at most one of --plan FILE or --loop "task"', path: ['plan'] })
@@ -67,6 +70,7 @@ const spec = {
   'max-sessions': { type: 'string' },
   queue: { type: 'string' },
   json: { type: 'boolean' },
+  ...envSpec,
   ...policySpec,
 } as const;
 
@@ -91,6 +95,7 @@ Options:
   --base REF              branch the build from REF
   --agent NAME, --agent-command CMD, --scenario FILE   the agent, as for \`nightshift start\`
   --max-sessions N        loops: stop after N sessions
+${envOption}
 ${policyOptions}
   --from FILE             import a seed-format BUILD_QUEUE.md: each Active Queue entry is queued as a loop or
                           refused with its reasons; entries already queued and Completed ones are skipped
@@ -114,7 +119,10 @@ Examples:
     // The queue answers once a worker has run it: say so if that takes a while, rather than hang silently.
     const hint = setTimeout(() => process.stderr.write('waiting for a worker to run the queue (is `nightshift worker` running?)...\n'), 5000);
     try {
-      return await withClient((c) => (o.from ? addFrom(c, o, repo) : addOne(c, o, repo)));
+      return await withClient(async (c) => {
+        await warnIfNoWorker(c.client, c.namespace);
+        return o.from ? addFrom(c, o, repo) : addOne(c, o, repo);
+      });
     } finally {
       clearTimeout(hint);
     }
@@ -123,7 +131,12 @@ Examples:
 
 function runSettings(o: AddOptions): Omit<EnqueueRequest, 'entry'> {
   return {
-    agent: { kind: o.agent, ...(o['agent-command'] ? { command: o['agent-command'] } : {}), ...(o.scenario ? { scenario: resolve(o.scenario) } : {}) },
+    agent: {
+      kind: o.agent,
+      ...(o['agent-command'] ? { command: o['agent-command'] } : {}),
+      ...(o.scenario ? { scenario: resolve(o.scenario) } : {}),
+      ...agentEnvFromFlags(o.env),
+    },
     policy: policyFromFlags(o),
     ...(o.base ? { baseRef: o.base } : {}),
     ...(o['max-sessions'] ? { maxSessions: Number(o['max-sessions']) } : {}),

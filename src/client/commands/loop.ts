@@ -10,6 +10,7 @@ import { loopStatusQuery } from '../../workflows/loopMessages';
 import { LOOP_TERMINAL, type LoopStatusView } from '../../workflows/loopState';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
+import { agentEnvFromFlags, envFlag, envOption, envSpec } from '../envFlags';
 import { continueLoop, type LoopListing, listLoops, loopStatus, parseLoopRequest, startLoop } from '../loops';
 import { policyFlags, policyFromFlags, policyOptions, policySpec } from '../policyFlags';
 
@@ -35,6 +36,7 @@ const Options = z
     status: z.boolean().default(false),
     wait: z.boolean().default(false),
     json: z.boolean().default(false),
+    ...envFlag,
     ...policyFlags,
   })
   .refine((o) => [o.continue, o.list, o.status].filter(Boolean).length <= 1, { message: 'give at most one of --continue, --list, --status', path: ['continue'] })
@@ -65,6 +67,7 @@ Options:
   --agent NAME
   --agent-command CMD       with --agent command: "<program> <args>", {prompt_file} is replaced
   --scenario FILE           with --agent scripted: what the built-in agent should do
+${envOption}
 ${policyOptions}
   --continue [NAME]         a new runner for a stopped task (default: the most recent one); sessions keep their
                             numbers and the counters (sessions, cost, false completions) carry over.
@@ -90,6 +93,7 @@ Examples:
       if (o.status) return status(client, o, positionals);
       if (o.continue) {
         if (positionals.length > 1) throw new InvalidInputError(`unexpected arguments: ${positionals.slice(1).join(' ')}`, '--continue');
+        if (o.env.length > 0 && !o.agent) throw new InvalidInputError('with --continue, --env replaces the agent: give --agent too', '--env', 'For example: nightshift loop --continue NAME --agent claude --env KEY=VALUE');
         const { handle, request, counters } = await continueLoop(client, positionals[0], overridesFrom(o));
         return started(client, namespace, o, handle.workflowId, handle.firstExecutionRunId, request.taskName, `continued after ${counters.sessions} session(s)`);
       }
@@ -135,6 +139,7 @@ const spec = {
   status: { type: 'boolean' },
   wait: { type: 'boolean' },
   json: { type: 'boolean' },
+  ...envSpec,
   ...policySpec,
 } as const;
 
@@ -147,12 +152,13 @@ function overridesFrom(o: Options): Partial<LoopRequestInput> {
     ...(o['session-budget'] ? { sessionBudgetUsd: Number(o['session-budget']) } : {}),
     ...(o.budget || o['build-budget'] ? { buildBudgetUsd: Number(o.budget ?? o['build-budget']) } : {}),
     ...(o['log-file'] ? { logFile: o['log-file'] } : {}),
-    ...(o.agent || o.scenario || o['agent-command']
+    ...(o.agent || o.scenario || o['agent-command'] || o.env.length > 0
       ? {
           agent: {
             kind: o.agent ?? (o['agent-command'] ? 'command' : 'scripted'),
             ...(o['agent-command'] ? { command: o['agent-command'] } : {}),
             ...(o.scenario ? { scenario: resolve(o.scenario) } : {}),
+            ...agentEnvFromFlags(o.env),
           },
         }
       : {}),

@@ -4,7 +4,9 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { formatDuration, parseDuration } from '../../model/duration';
 import { InvalidInputError } from '../../model/errors';
-import { AGENT_KINDS, LabelSchema } from '../../model/request';
+import { AgentSpecSchema, LabelSchema } from '../../model/request';
+import { describeIssues } from '../../model/zodIssues';
+import { agentFlags, agentFromFlags, agentOptions, agentSpec } from '../agentFlags';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { controlSchedule, createLoopSchedule, listLoopSchedules, type ScheduleVerb } from '../schedules';
@@ -18,9 +20,7 @@ const Options = z.object({
   every: duration('every').optional(),
   repo: z.string().default('.'),
   'prompt-file': z.string().optional(),
-  agent: z.enum(AGENT_KINDS).default('scripted'),
-  'agent-command': z.string().optional(),
-  scenario: z.string().optional(),
+  ...agentFlags,
   'max-budget': z.string().regex(/^\d+(\.\d+)?$/, 'expected an amount in USD, like 5 or 2.50').optional(),
   'max-session-time': duration('max-session-time').optional(),
   'log-file': z.string().optional(),
@@ -33,9 +33,7 @@ const spec = {
   every: { type: 'string' },
   repo: { type: 'string' },
   'prompt-file': { type: 'string' },
-  agent: { type: 'string' },
-  'agent-command': { type: 'string' },
-  scenario: { type: 'string' },
+  ...agentSpec,
   'max-budget': { type: 'string' },
   'max-session-time': { type: 'string' },
   'log-file': { type: 'string' },
@@ -66,9 +64,7 @@ Options for add:
   --every D               interval: 30m, 1h, 1d (required)
   --repo DIR              the git repository (default: .)
   --prompt-file FILE      the session's instructions (required)
-  --agent scripted|command
-  --agent-command CMD     with --agent command: "<program> <args>", {prompt_file} is replaced
-  --scenario FILE         with --agent scripted: what the built-in agent should do
+${agentOptions}
   --max-budget USD        budget of each session
   --max-session-time D    limit for one session (default 12h)
   --log-file FILE         the build log, relative to the repo (default: BUILD_LOG.md)
@@ -124,7 +120,7 @@ async function add(name: string, o: Options): Promise<number> {
       everyMs,
       repo,
       prompt,
-      agent: { kind: o.agent, ...(o['agent-command'] ? { command: o['agent-command'] } : {}), ...(o.scenario ? { scenario: resolve(o.scenario) } : {}) },
+      agent: parseAgentSpec(agentFromFlags(o)),
       ...(o['max-budget'] ? { maxBudgetUsd: Number(o['max-budget']) } : {}),
       ...(o['max-session-time'] ? { maxSessionTimeMs: parseDuration(o['max-session-time']) as number } : {}),
       ...(o['log-file'] ? { logFile: o['log-file'] } : {}),
@@ -137,6 +133,12 @@ async function add(name: string, o: Options): Promise<number> {
     }
     return 0;
   });
+}
+
+function parseAgentSpec(input: unknown) {
+  const parsed = AgentSpecSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidInputError(describeIssues(parsed.error).join('; '), '--agent');
+  return parsed.data;
 }
 
 function printList(schedules: Awaited<ReturnType<typeof listLoopSchedules>>, o: Options): number {

@@ -9,7 +9,9 @@ import { loadSeedSession } from '../../model/seedSession';
 import { parseBuildRequest, startBuild } from '../builds';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
+import { agentEnvFromFlags, envFlag, envOption, envSpec } from '../envFlags';
 import { followBuild } from '../follow';
+import { warnIfNoWorker } from '../workers';
 import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../policyFlags';
 
 const Options = z
@@ -33,6 +35,7 @@ const Options = z
     scenario: z.string().optional(),
     wait: z.boolean().default(false),
     json: z.boolean().default(false),
+    ...envFlag,
     ...policyFlags,
   })
   .refine((o) => Boolean(o.plan) !== Boolean(o.session), { message: 'give exactly one of --plan FILE or --session ID', path: ['plan'] })
@@ -64,6 +67,7 @@ Options:
   --allowed-tools LIST    claude --allowedTools, comma-separated
   --auto-approve          codex --full-auto, gemini --yolo
   --scenario FILE         with --agent scripted: what the built-in agent should do
+${envOption}
 ${policyOptions}
   --wait                  follow the build live until it finishes or needs you
   --json                  print {label, workflowId, runId, url} (and the final status with --wait)
@@ -106,6 +110,7 @@ Examples:
           ...(o['permission-mode'] ? { permissionMode: o['permission-mode'] } : {}),
           ...(o['allowed-tools'] ? { allowedTools: o['allowed-tools'].split(',').map((t) => t.trim()).filter(Boolean) } : {}),
           ...(o['auto-approve'] ? { autoApprove: true } : {}),
+          ...agentEnvFromFlags(o.env),
         },
         policy: policyFromFlags(o),
         ...(seed ? { sessionDir: seed.sessionDir, completed: seed.completed, ...(seed.only ? { only: seed.only } : {}) } : {}),
@@ -114,6 +119,7 @@ Examples:
     );
     return withClient(async ({ client, namespace }) => {
       const handle = await startBuild(client, request);
+      await warnIfNoWorker(client, namespace);
       const url = runUrl(namespace, handle.workflowId, handle.firstExecutionRunId);
       if (!o.json) {
         print(`Started build ${label}: ${handle.workflowId}`);
@@ -154,6 +160,7 @@ function specOf() {
     scenario: { type: 'string' },
     wait: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...envSpec,
     ...policySpec,
   } as const;
 }
