@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { SCRIPTED_FAILURE, ScriptedFailureSchema } from './scripted/scenario';
 import { textParser } from './textParser';
-import type { AgentAdapter } from './types';
+import type { AgentAdapter, OutputParser } from './types';
 
 /** The package root, found from this file whether it runs from `src/` (tests) or `dist/src/`. */
 export function packageRoot(from = __dirname): string {
@@ -27,6 +28,36 @@ export function scriptedAgent(scenario?: string): AgentAdapter {
     name: 'scripted',
     supportsResume: false,
     argv: (ctx) => [process.execPath, scriptedAgentPath(), '--prompt-file', ctx.promptFile, ...(scenario ? ['--scenario', scenario] : [])],
-    parser: (ctx) => textParser(ctx.completionPromise),
+    parser: (ctx) => scriptedParser(ctx.completionPromise),
+  };
+}
+
+/**
+ * Plain text, plus the failure line of a `fail` action, read as a real agent's parser reads its
+ * agent's error: a failure class, the message naming the fix, a reset time, a gone session.
+ */
+export function scriptedParser(completionPromise: string, now: () => number = Date.now): OutputParser {
+  const text = textParser(completionPromise);
+  let failure: ReturnType<typeof ScriptedFailureSchema.safeParse>['data'];
+  return {
+    line(line, stream) {
+      if (!line.startsWith(SCRIPTED_FAILURE)) return text.line(line, stream);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line.slice(SCRIPTED_FAILURE.length));
+      } catch {
+        return text.line(line, stream);
+      }
+      const parsed = ScriptedFailureSchema.safeParse(raw);
+      if (!parsed.success) return text.line(line, stream);
+      failure = parsed.data;
+      text.line(parsed.data.message, stream);
+    },
+    result() {
+      const out = text.result();
+      if (!failure) return out;
+      const resetAt = failure.resetInSeconds === undefined ? null : new Date(now() + failure.resetInSeconds * 1000).toISOString();
+      return { ...out, isError: true, failureClass: failure.class, failureMessage: failure.message, resetAt, sessionGone: failure.sessionGone === true };
+    },
   };
 }

@@ -19,8 +19,8 @@ import { type Checkpoint, type TaskGroup, verificationSteps } from '../model/pla
 import type { PayloadOf } from '../model/payloads';
 import { type BuildRequest, type BuildRequestInput, BuildRequestSchema } from '../model/request';
 import { type Activities, type BuildResult, now } from './buildRuntime';
-import { agentKey, BuildSessions, ESCALATE_AT_ONCE } from './buildSession';
-import { MAX_RATE_LIMIT_PARKS } from './rateLimit';
+import { agentKey, BuildSessions } from './buildSession';
+import { afterPersonRetry, freshCounters, judgeSession } from './stepPolicy';
 import { parseInput, signalPayload, updatePayload } from './inputs';
 import {
   type HumanMessage,
@@ -257,7 +257,8 @@ class Build extends BuildSessions {
   private async runTaskGroup(checkpoint: Checkpoint, cp: CheckpointProgress, group: TaskGroupProgress, plan: TaskGroup): Promise<void> {
     const s = this.state;
     const step = `checkpoint ${cp.id}, task group ${group.id}`;
-    let parks = 0;
+    // Parks and lost workers in a row; attempts live on the group and recent failures on the build.
+    let counters = freshCounters();
     for (;;) {
       await this.pauseGate();
       if (isSkipped(cp)) return;
@@ -266,40 +267,39 @@ class Build extends BuildSessions {
       if (overBudget && overBudget.kind !== 'retry') return this.decideStep(cp, group, overBudget);
       s.position = { checkpoint: cp.id, taskGroup: group.id };
       group.status = 'running';
-      const outcome = await this.runSession(checkpoint, cp, plan, group.id);
-      if (outcome.kind === 'ok') {
+      const { ending, result } = await this.runSession(checkpoint, cp, plan, group.id);
+      const verdict = judgeSession(
+        ending,
+        { ...counters, attempts: group.attempts, recentFailures: s.recentFailures },
+        { subject: step, maxAttempts: s.request.policy.maxAttempts },
+      );
+      counters = verdict.counters;
+      group.attempts = counters.attempts;
+      s.recentFailures = counters.recentFailures;
+      if (verdict.forgetAgentSession) delete s.agentSessions[agentKey(cp.id, group.id)];
+      if (verdict.record) this.recordAttempt(step, verdict.record.outcome, verdict.record.error);
+      const next = verdict.decision;
+      if (next.kind === 'done') {
         group.status = 'done';
         delete s.agentSessions[agentKey(cp.id, group.id)];
-        this.recordAgentNotes(outcome.result, group.id);
+        if (result) this.recordAgentNotes(result, group.id);
         await this.record();
         return;
       }
-      if (outcome.kind === 'interrupted') continue;
-
-      if (outcome.outcome === 'rate-limited' && parks < MAX_RATE_LIMIT_PARKS) {
-        // Not the agent's fault: wait for the limit to reset and resume, without spending an attempt.
-        parks += 1;
-        this.recordAttempt(step, 'rate-limited', outcome.error);
-        await this.park(outcome.resetAt ?? null, step);
+      if (next.kind === 'rerun') continue;
+      if (next.kind === 'park') {
+        await this.park(next.resetAt, step);
         continue;
       }
-      // Going in circles only escalates early when it saves attempts; otherwise it is a plain failure.
-      const kind = outcome.outcome === 'stuck' && group.attempts + 1 >= s.request.policy.maxAttempts ? 'failed' : outcome.outcome;
-      this.recordAttempt(step, kind, outcome.error);
-      if (outcome.outcome === 'stalled') await this.notify('stalled', `build ${s.label} stalled at ${step}: ${outcome.error}`);
-      const atOnce = ESCALATE_AT_ONCE[kind];
-      if (!atOnce) group.attempts += 1;
-      if (!atOnce && group.attempts < s.request.policy.maxAttempts) {
+      if (ending.kind === 'stalled') await this.notify('stalled', `build ${s.label} stalled at ${step}: ${ending.error}`);
+      if (next.kind === 'retry') {
         await this.backoff();
         continue;
       }
-      const decision = await this.awaitHuman(
-        atOnce ?? (kind === 'stalled' ? 'stalled' : 'escalated'),
-        step,
-        atOnce ? `${step}: ${outcome.error}` : `${step} failed ${group.attempts} times; last error: ${outcome.error}`,
-      );
-      if (decision.kind === 'retry' && atOnce === 'budget-exceeded') this.grantBudget();
+      const decision = await this.awaitHuman(next.reason, step, next.message);
+      if (decision.kind === 'retry' && next.reason === 'budget-exceeded') this.grantBudget();
       if (decision.kind === 'retry') {
+        counters = afterPersonRetry(counters);
         group.attempts = 0;
         continue;
       }
@@ -378,16 +378,15 @@ class Build extends BuildSessions {
         .join('\n');
       cp.verifyAttempts += 1;
       this.recordAttempt(step, 'verification-failed', failing);
+      let decision: Decision;
       if (cp.verifyAttempts < s.request.policy.maxAttempts) {
         // Seed 001's loop, without the person: the agent gets the failing output and another session.
         cp.status = 'running';
         this.setStatus('running');
-        const fixGroup = checkpoint.task_groups[checkpoint.task_groups.length - 1] as TaskGroup;
-        const outcome = await this.runSession(checkpoint, cp, fixGroup, fixGroup.id, failing);
-        if (outcome.kind === 'ok') this.recordAgentNotes(outcome.result, fixGroup.id);
-        continue;
-      }
-      const decision = await this.awaitHuman('verification-failed', step, `verification failed ${cp.verifyAttempts} times:\n${failing}`);
+        const escalated = await this.fixSession(checkpoint, cp, failing, step);
+        if (!escalated) continue;
+        decision = escalated;
+      } else decision = await this.awaitHuman('verification-failed', step, `verification failed ${cp.verifyAttempts} times:\n${failing}`);
       if (decision.kind === 'retry') {
         cp.verifyAttempts = 0;
         continue;
@@ -398,6 +397,38 @@ class Build extends BuildSessions {
       }
       this.skipStep(cp, null, decision.note);
       return 'skipped';
+    }
+  }
+
+  /**
+   * The session that fixes a failed verification. The step policy judges its end as any other's: a
+   * lost or handed-over worker runs it again, a usage limit parks it, and what no retry fixes (auth,
+   * budget, permission, stuck) goes to the person, whose decision is returned. Any other failure is
+   * left to the next verification, which counts the attempt.
+   */
+  private async fixSession(checkpoint: Checkpoint, cp: CheckpointProgress, failing: string, step: string): Promise<Decision | null> {
+    const s = this.state;
+    const fixGroup = checkpoint.task_groups[checkpoint.task_groups.length - 1] as TaskGroup;
+    let counters = freshCounters();
+    for (;;) {
+      const { ending, result } = await this.runSession(checkpoint, cp, fixGroup, fixGroup.id, failing);
+      if (result?.ok) this.recordAgentNotes(result, fixGroup.id);
+      const verdict = judgeSession(ending, { ...counters, recentFailures: s.recentFailures }, { subject: step, maxAttempts: s.request.policy.maxAttempts });
+      counters = verdict.counters;
+      s.recentFailures = counters.recentFailures;
+      if (verdict.forgetAgentSession) delete s.agentSessions[agentKey(cp.id, fixGroup.id)];
+      const next = verdict.decision;
+      const acted = (next.kind === 'rerun' && next.why !== 'interrupted') || next.kind === 'park' || (next.kind === 'escalate' && next.reason !== 'escalated' && next.reason !== 'stalled');
+      if (!acted) return null;
+      if (verdict.record) this.recordAttempt(step, verdict.record.outcome, verdict.record.error);
+      if (next.kind === 'escalate') {
+        const decision = await this.awaitHuman(next.reason, step, next.message);
+        if (decision.kind === 'retry' && next.reason === 'budget-exceeded') this.grantBudget();
+        return decision;
+      }
+      if (next.kind === 'park') await this.park(next.resetAt, step);
+      await this.pauseGate();
+      if (s.pendingDecision?.kind === 'skip') return null;
     }
   }
 

@@ -3,31 +3,20 @@ import {
   setCurrentDetails,
   uuid4,
 } from '@temporalio/workflow';
-import { isStuck } from '../agents/classify';
 import { type Checkpoint, type TaskGroup } from '../model/plan';
 import { buildPrompt } from '../model/prompt';
 import { RESUMABLE_AGENTS } from '../model/request';
 import type { SessionResult } from '../activities/types';
 import { BuildRuntime } from './buildRuntime';
+import { type StepEnding, stepEnding } from './stepPolicy';
 import { runWatchedSession } from './watchedSession';
-import { type BuildState, type CheckpointProgress, takeFeedback, type WaitReason } from './state';
+import { type CheckpointProgress, takeFeedback } from './state';
 
-export type FailedOutcome = BuildState['attempts'][number]['outcome'];
-export type SessionOutcome =
-  | { kind: 'ok'; result: SessionResult }
-  | { kind: 'failed'; outcome: FailedOutcome; error: string; resetAt?: string | null }
-  | { kind: 'interrupted' };
-
-/** Failure classes that no retry will fix: the person decides at once. */
-export const ESCALATE_AT_ONCE: Partial<Record<FailedOutcome, WaitReason>> = {
-  'budget-exceeded': 'budget-exceeded',
-  'permission-blocked': 'permission-blocked',
-  stuck: 'stuck',
-  auth: 'auth',
-};
-
-/** The same last line this many failed sessions in a row means the agent is going in circles. */
-export const STUCK_REPEATS = 3;
+/** How a session ended (for the step policy) and, when the agent ran to an end, its result. */
+export interface SessionOutcome {
+  ending: StepEnding;
+  result: SessionResult | null;
+}
 
 /**
  * Progress signals land in history, so they are throttled: often enough that the stall timer never
@@ -43,7 +32,7 @@ export function agentKey(checkpointId: string, groupId: string): string {
   return `${checkpointId}/${groupId}`;
 }
 
-/** One agent session of a build: the activity, raced against the stall timer, and what its end means. */
+/** One agent session of a build: the activity, raced against the stall timer; the step policy says what its end means. */
 export abstract class BuildSessions extends BuildRuntime {
   /** One agent session, raced against the stall timer; cancelled by `pause {now}` or `skip`. */
   protected async runSession(
@@ -64,6 +53,7 @@ export abstract class BuildSessions extends BuildRuntime {
       feedback: takeFeedback(s),
       ...(failingVerification ? { failingVerification } : {}),
     });
+    const resume = this.agentSession(agentKey(cp.id, key));
     const scope = new CancellationScope();
     this.running.set(key, scope);
     this.progressAt.set(session, this.progressSeq);
@@ -81,50 +71,28 @@ export abstract class BuildSessions extends BuildRuntime {
           prompt,
           agent: s.request.agent,
           progressEveryMs: progressInterval(policy.stallTimeout),
-          ...this.agentSession(agentKey(cp.id, key)),
+          ...resume,
           ...(policy.sessionBudgetUsd ? { maxBudgetUsd: policy.sessionBudgetUsd } : {}),
         },
         policy,
         scope,
         () => this.progressAt.get(session),
       );
-      if (end.kind === 'interrupted') return end;
-      if (end.kind === 'stalled') return { kind: 'failed', outcome: 'stalled', error: `no output for ${policy.stallTimeout / 1000}s` };
-      if (end.kind === 'failed') {
-        if (end.timeout === 'heartbeat') {
-          return { kind: 'failed', outcome: 'worker-lost', error: 'the worker running the session stopped answering (no heartbeat)' };
-        }
-        if (end.timeout === 'other') {
-          return { kind: 'failed', outcome: 'failed', error: `the session ran longer than --max-session-time (${policy.maxSessionTime / 1000}s)` };
-        }
-        return { kind: 'failed', outcome: 'failed', error: end.message };
-      }
-      return this.judge(key, cp.id, end.result);
+      if (end.kind === 'done') this.absorb(key, cp.id, end.result);
+      const limits = { stallTimeoutMs: policy.stallTimeout, maxSessionTimeMs: policy.maxSessionTime };
+      return { ending: stepEnding(end, limits, resume.resumeSessionId !== undefined), result: end.kind === 'done' ? end.result : null };
     } finally {
       this.running.delete(key);
       this.progressAt.delete(session);
     }
   }
 
-  /** What a finished session means: success, a failure class, or an agent going in circles. */
-  private judge(key: string, checkpointId: string, result: SessionResult): SessionOutcome {
+  /** What every finished session leaves behind, failed or not: its cost, last line and agent session id. */
+  private absorb(key: string, checkpointId: string, result: SessionResult): void {
     const s = this.state;
     if (result.lastLine) s.lastOutput = result.lastLine;
     s.spentUsd += result.costUsd ?? 0;
     if (result.agentSessionId && RESUMABLE_AGENTS.includes(s.request.agent.kind)) s.agentSessions[agentKey(checkpointId, key)] = result.agentSessionId;
-    if (result.ok) {
-      s.recentFailures = [];
-      return { kind: 'ok', result };
-    }
-    const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
-    const error = `agent ${why}: ${result.failureMessage || result.stderrTail || result.lastLine || ''}`.trim();
-    const previous = s.recentFailures;
-    s.recentFailures = [...previous, result.lastLine ?? ''].slice(-5);
-    if (result.failureClass === 'transient' && isStuck(previous, result.lastLine, STUCK_REPEATS)) {
-      return { kind: 'failed', outcome: 'stuck', error: `the same output ${STUCK_REPEATS} sessions in a row: ${result.lastLine}` };
-    }
-    const outcome: FailedOutcome = result.failureClass && result.failureClass !== 'transient' ? result.failureClass : 'failed';
-    return { kind: 'failed', outcome, error, resetAt: result.resetAt };
   }
 
   /** A first attempt gets a fresh agent session id (claude); a retry resumes the one it had. */

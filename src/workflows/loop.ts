@@ -47,7 +47,7 @@ import {
   type LoopStatusView,
   rejectCompletion,
   sessionDone,
-  sessionFailed,
+  sessionJudged,
   sessionOverBudget,
   sessionSummary,
   toLoopStatus,
@@ -57,14 +57,17 @@ import {
 import { parseInput, signalPayload, updatePayload } from './inputs';
 import { progressSignal } from './messages';
 import { NightshiftLabel, NightshiftStatus } from './searchAttributes';
-import { MAX_RATE_LIMIT_PARKS, rateLimitWait } from './rateLimit';
+import { rateLimitWait } from './rateLimit';
+import type { WaitReason } from './state';
+import { freshCounters, judgeSession, type StepCounters, type StepEnding, stepEnding } from './stepPolicy';
 import { runWatchedSession } from './watchedSession';
 
 type Activities = ReturnType<typeof createActivities>;
 /** `costUsd` is reported by agents that know their cost; absent means 0. */
 type Costed = SessionResult & { costUsd?: number | null };
 type Stop = { status: LoopStatus; reason: string };
-type Outcome = { kind: 'ok'; result: Costed } | { kind: 'failed'; error: string; result?: Costed } | { kind: 'interrupted' };
+/** How the session ended, for the step policy, and the agent's result when it ran to an end. */
+type Outcome = { ending: StepEnding; result: Costed | null };
 
 const files = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -124,8 +127,8 @@ class Loop {
   private progressSeq = 0;
   private progressAt = 0;
 
-  /** Rate-limit parks of this run; a limit that never seems to reset must not park a loop forever. */
-  private parks = 0;
+  /** Rate-limit parks and lost workers in a row (attempts and recent failures live in the state). */
+  private counters: StepCounters = freshCounters();
 
   constructor(private readonly state: LoopState) {}
 
@@ -200,32 +203,38 @@ class Loop {
       rejection: told,
       ...(r.verify ? { verify: r.verify } : {}),
     });
-    const outcome = await this.runAgent(n, prompt);
-    if (outcome.kind === 'interrupted') return null;
+    const { ending, result: ran } = await this.runAgent(n, prompt);
+    // Every attempt costs money, failed ones included.
+    addCost(s, ran?.costUsd);
+    const judged = judgeSession(
+      ending,
+      { ...this.counters, attempts: s.attempts, recentFailures: s.recentFailures ?? [] },
+      { subject: `session ${n}`, maxAttempts: r.policy.maxAttempts },
+    );
+    this.counters = judged.counters;
+    sessionJudged(s, judged.counters, judged.record?.error ?? null);
+    const next = judged.decision;
+    if (next.kind === 'rerun') return null;
+    if (next.kind === 'park') {
+      // Not the agent's fault: the same session runs again once the limit resets, no attempt spent.
+      await this.park(n, next.resetAt);
+      return null;
+    }
+    if (next.kind === 'retry') {
+      await this.backoff();
+      return null;
+    }
     let result: Costed | null = null;
     let accepted: string | null = null;
-    if (outcome.kind === 'failed') {
-      addCost(s, outcome.result?.costUsd);
-      if (outcome.result?.failureClass === 'rate-limited' && this.parks < MAX_RATE_LIMIT_PARKS) {
-        // Not the agent's fault: the same session runs again once the limit resets, no attempt spent.
-        this.parks += 1;
-        await this.park(n, outcome.result.resetAt);
-        return null;
-      }
-      if (sessionFailed(s, outcome.error, r.policy.maxAttempts) === 'retry') {
-        await this.backoff();
-        return null;
-      }
-      const decision = await this.awaitHuman(`session ${n} failed ${s.attempts} times; last error: ${s.lastError ?? ''}`);
+    if (next.kind === 'escalate') {
+      const decision = await this.awaitHuman(next.reason, next.message);
       if (decision.kind === 'retry') {
-        s.attempts = 0;
+        this.counters = freshCounters();
+        sessionJudged(s, this.counters, null);
         return null;
       }
       accepted = decision.note;
-    } else {
-      result = outcome.result;
-      addCost(s, result.costUsd);
-    }
+    } else result = ran;
 
     const after = await files.loopSnapshot({ repo: r.repo, taskName: s.taskName });
     this.see(after);
@@ -321,14 +330,10 @@ class Loop {
       new CancellationScope(),
       () => this.progressAt,
     );
-    if (end.kind === 'interrupted') return end;
-    if (end.kind === 'stalled') return { kind: 'failed', error: `stalled: no output for ${policy.stallTimeout / 1000}s` };
-    if (end.kind === 'failed') return { kind: 'failed', error: end.message };
-    const result: Costed = end.result;
-    if (result.lastLine) s.lastOutput = result.lastLine;
-    if (result.ok) return { kind: 'ok', result };
-    const why = result.signal ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
-    return { kind: 'failed', error: `agent ${why}: ${result.stderrTail || result.lastLine || ''}`.trim(), result };
+    if (end.kind === 'done' && end.result.lastLine) s.lastOutput = end.result.lastLine;
+    const limits = { stallTimeoutMs: policy.stallTimeout, maxSessionTimeMs: policy.maxSessionTime };
+    // Loops start every session from the prompt: there is no agent session to resume.
+    return { ending: stepEnding(end, limits, false), result: end.kind === 'done' ? end.result : null };
   }
 
   /** A usage limit: a durable timer until it resets (at least 5 s); `retry` ends it early. */
@@ -352,11 +357,11 @@ class Loop {
   }
 
   /** Escalation: tell the person and wait for `retry` (run it again) or `override` (accept it and go on). */
-  private async awaitHuman(message: string): Promise<Decision> {
+  private async awaitHuman(reason: WaitReason, message: string): Promise<Decision> {
     const s = this.state;
     s.pendingDecision = null;
-    await this.notify('escalated', `loop ${s.taskName} needs a decision: ${message}`);
-    s.waiting = { reason: 'escalated', message, since: now() };
+    await this.notify('escalated', `loop ${s.taskName} needs a decision (${reason}): ${message}`);
+    s.waiting = { reason, message, since: now() };
     this.setStatus('awaiting-human', `waiting for: temporal workflow signal --workflow-id ${s.workflowId} --name retry|override`);
     this.publish();
     await condition(() => s.pendingDecision !== null);

@@ -9,6 +9,8 @@
  * gets another `maxSessions` sessions while session numbers keep counting up.
  */
 import type { LoopRequest, LoopStatus } from '../model/loopRequest';
+import type { WaitReason } from './state';
+import type { StepCounters } from './stepPolicy';
 
 export type CompletionSource = 'promise' | 'checkboxes';
 
@@ -41,14 +43,16 @@ export interface LoopState extends LoopCounters {
   run: { sessions: number; costUsd: number; startedAt: string };
   /** The session being run (kept while a failing session is retried under the same number). */
   current: number | null;
-  /** Failed attempts of the current session. */
+  /** Failed attempts of the current session (as the step policy counts them). */
   attempts: number;
+  /** Last lines of recent failed sessions, to notice an agent going in circles (absent in older runs). */
+  recentFailures?: string[];
   completion: { by: CompletionSource; session: number; verified: boolean } | null;
   checkboxes: Checkboxes | null;
   nextItem: string | null;
   /** Why the last claimed completion was refused; shown to the next session once. */
   rejection: string | null;
-  waiting: { reason: 'escalated'; message: string; since: string } | null;
+  waiting: { reason: WaitReason; message: string; since: string } | null;
   pendingDecision: Decision | null;
   retryNow: boolean;
   stopReason: string | null;
@@ -112,6 +116,7 @@ export function initialLoopState(request: LoopRequest, workflowId: string, now: 
     run: { sessions: 0, costUsd: 0, startedAt: now },
     current: null,
     attempts: 0,
+    recentFailures: [],
     completion: null,
     checkboxes: null,
     nextItem: null,
@@ -184,16 +189,17 @@ export function sessionOverBudget(state: LoopState, costUsd: number | null | und
   return cap !== undefined && typeof costUsd === 'number' && costUsd > cap;
 }
 
-/** A failed attempt of the current session: retry it, or ask the person once the attempts are used. */
-export function sessionFailed(state: LoopState, error: string, maxAttempts: number): 'retry' | 'escalate' {
-  state.attempts += 1;
-  state.lastError = clip(error);
-  return state.attempts < maxAttempts ? 'retry' : 'escalate';
+/** The step policy's counts after a session of the loop, and the error the person sees, if it failed. */
+export function sessionJudged(state: LoopState, counters: StepCounters, error: string | null): void {
+  state.attempts = counters.attempts;
+  state.recentFailures = counters.recentFailures;
+  if (error !== null) state.lastError = clip(error);
 }
 
 export function sessionDone(state: LoopState): void {
   state.current = null;
   state.attempts = 0;
+  state.recentFailures = [];
 }
 
 /** What the agent claims: the promise (both modes) or, in structured mode, every box ticked. */

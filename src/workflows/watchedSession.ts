@@ -18,6 +18,8 @@ export type SessionEnd =
   | { kind: 'done'; result: SessionResult }
   | { kind: 'stalled' }
   | { kind: 'interrupted' }
+  /** Its worker shut down gracefully (SIGTERM) and gave the session back: run it again elsewhere. */
+  | { kind: 'handed-over' }
   /** The activity failed: `timeout` says whether the worker went silent or the session ran too long. */
   | { kind: 'failed'; message: string; timeout: 'heartbeat' | 'other' | null };
 
@@ -64,7 +66,7 @@ export async function runWatchedSession(
     }
     if (err instanceof ActivityFailure) {
       const cause = err.cause;
-      if (cause instanceof ApplicationFailure && cause.type === 'WorkerShutdown') return { kind: 'interrupted' };
+      if (cause instanceof ApplicationFailure && cause.type === 'WorkerShutdown') return { kind: 'handed-over' };
       const timeout = cause instanceof TimeoutFailure ? (cause.timeoutType === TimeoutType.HEARTBEAT ? 'heartbeat' : 'other') : null;
       return { kind: 'failed', message: cause?.message ?? err.message, timeout };
     }

@@ -16,19 +16,28 @@ import {
   type LoopState,
   rejectCompletion,
   sessionDone,
-  sessionFailed,
+  sessionJudged,
   sessionOverBudget,
   sessionSummary,
   toLoopStatus,
   validateLoopOverride,
   validateLoopRetry,
 } from '../../src/workflows/loopState';
+import { freshCounters, judgeSession } from '../../src/workflows/stepPolicy';
 
 const T0 = '2026-11-21T00:00:00.000Z';
 
 function fresh(extra: Partial<LoopRequestInput> = {}, counters?: Parameters<typeof initialLoopState>[3]): LoopState {
   const request = parseLoopRequest({ taskName: 'api', task: 'Build a REST API', repo: '/tmp/repo', ...extra });
   return initialLoopState(request, 'loop-api', T0, counters);
+}
+
+/** A failed attempt of the current session, judged by the step policy as the loop does. */
+function fail(s: LoopState, error: string): 'retry' | 'escalate' {
+  const counters = { ...freshCounters(), attempts: s.attempts, recentFailures: s.recentFailures ?? [] };
+  const verdict = judgeSession({ kind: 'crashed', error }, counters, { subject: 'session', maxAttempts: s.request.policy.maxAttempts });
+  sessionJudged(s, verdict.counters, verdict.record?.error ?? null);
+  return verdict.decision.kind === 'retry' ? 'retry' : 'escalate';
 }
 
 /** A session that ran to its end without completing. */
@@ -51,11 +60,11 @@ describe('loop state', () => {
   it('numbers sessions up, and a retried session keeps its number', () => {
     const s = fresh({ policy: { maxAttempts: 3 } });
     expect(beginSession(s)).toBe(1);
-    expect(sessionFailed(s, 'exit 1', 3)).toBe('retry');
+    expect(fail(s, 'exit 1')).toBe('retry');
     expect(beginSession(s)).toBe(1);
-    expect(sessionFailed(s, 'exit 1', 3)).toBe('retry');
+    expect(fail(s, 'exit 1')).toBe('retry');
     expect(beginSession(s)).toBe(1);
-    expect(sessionFailed(s, 'exit 2: boom', 3)).toBe('escalate');
+    expect(fail(s, 'exit 2: boom')).toBe('escalate');
     expect(s.lastError).toBe('exit 2: boom');
     sessionDone(s);
     expect(s.attempts).toBe(0);
@@ -69,7 +78,7 @@ describe('loop state', () => {
     runOne(s);
     expect(limitBeforeSession(s)).toBeNull();
     beginSession(s);
-    sessionFailed(s, 'exit 1', 3);
+    fail(s, 'exit 1');
     // Session 2 failed and is retried: not a new session, so the limit does not apply yet.
     expect(limitBeforeSession(s)).toBeNull();
     sessionDone(s);
@@ -165,7 +174,7 @@ describe('loop state', () => {
     it('retry during the wait between attempts cuts the wait short', () => {
       const s = fresh();
       beginSession(s);
-      sessionFailed(s, 'exit 1', 3);
+      fail(s, 'exit 1');
       expect(validateLoopRetry(s)).toBeUndefined();
       applyLoopRetry(s);
       expect(s.retryNow).toBe(true);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { checkboxItems } from '../../model/taskList';
-import { type Scenario, ScenarioSchema, type ScriptedAction } from './scenario';
+import { SCRIPTED_FAILURE, type Scenario, ScenarioSchema, type ScriptedAction } from './scenario';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -99,6 +99,10 @@ async function run(action: ScriptedAction, promptFile: string | undefined): Prom
   } else if ('pidFile' in action) writeFileSync(action.pidFile, String(process.pid));
   else if ('edit' in action) edit(promptFile);
   else if ('exit' in action) process.exit(action.exit);
+  else if ('fail' in action) {
+    process.stdout.write(`${SCRIPTED_FAILURE}${JSON.stringify(action.fail)}\n`);
+    process.exit(1);
+  }
   else if ('tickBox' in action) tickBoxes(action.tickBox.path ?? process.env.NIGHTSHIFT_TASK_LIST, action.tickBox.count);
 }
 

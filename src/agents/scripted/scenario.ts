@@ -1,4 +1,19 @@
 import { z } from 'zod';
+import { FAILURE_CLASSES } from '../types';
+
+/** The line the scripted agent prints for a `fail` action; its adapter's parser reads it back. */
+export const SCRIPTED_FAILURE = 'nightshift-scripted-failure ';
+
+/** A failure as a real agent's parser would report it: class, message (the fix), reset time, a gone session. */
+export const ScriptedFailureSchema = z.object({
+  class: z.enum(FAILURE_CLASSES),
+  message: z.string(),
+  /** For `rate-limited`: the limit resets this many seconds after the session. */
+  resetInSeconds: z.number().nonnegative().optional(),
+  /** The agent session asked to resume no longer exists. */
+  sessionGone: z.boolean().optional(),
+});
+export type ScriptedFailure = z.infer<typeof ScriptedFailureSchema>;
 
 /**
  * What the scripted agent does, rule by rule. The first rule whose `when` matches (and whose `times`
@@ -19,6 +34,8 @@ const Action = z.union([
   z.object({ pidFile: z.string() }),
   z.object({ edit: z.literal(true) }),
   z.object({ exit: z.number().int() }),
+  /** Fail the way a real agent's parser reports it (auth, rate-limited, ...), then exit 1. */
+  z.object({ fail: ScriptedFailureSchema }),
   /** Tick the first `count` open boxes of a checklist (default: the loop's task_list.md, $NIGHTSHIFT_TASK_LIST). */
   z.object({ tickBox: z.object({ path: z.string().optional(), count: z.number().int().positive().default(1) }) }),
 ]);

@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { parseLoopRequest, startLoop } from '../../src/client/loops';
+import { retryUpdate, statusQuery } from '../../src/workflows/messages';
+import { loopRetryUpdate, loopStatusQuery } from '../../src/workflows/loopMessages';
+import { readHome, scenarioBuild, untilStatus } from '../support/builds';
+import { branchSubjects, makeRepo, tempDir, writeJson } from '../support/repo';
+import { eventually, TestEnv } from '../support/temporal';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await TestEnv.connect();
+});
+afterAll(async () => {
+  await env.close();
+});
+
+/** The message an adapter gives for a missing login: it names the exact fix. */
+const NOT_LOGGED_IN = 'Not logged in: run `claude /login`, or set ANTHROPIC_API_KEY for the worker';
+const authFailure = { fail: { class: 'auth', message: NOT_LOGGED_IN } };
+
+describe('one step policy: auth goes to the person at once, never spending an attempt', () => {
+  it('a build reaches awaiting-human (auth) after exactly one session, with the fix in status and the notification', async () => {
+    // A one-hour retry interval: if auth went through the attempt path, the build would sit there.
+    const b = await scenarioBuild(env, {
+      name: 'auth',
+      checkpoints: 1,
+      scenario: { rules: [{ times: 1, do: [authFailure] }] },
+      policy: { retryInterval: '1h' },
+    });
+    await b.run(async (handle) => {
+      const waiting = await untilStatus(handle, (v) => v.status === 'awaiting-human', 'the build to ask the person');
+      expect(waiting.reason).toBe('auth');
+      expect(waiting.sessions).toBe(1);
+      expect(waiting.checkpoints[0]?.taskGroups[0]?.attempts).toBe(0);
+      expect(waiting.waiting?.message).toContain(NOT_LOGGED_IN);
+      expect(waiting.attempts.map((a) => a.outcome)).toEqual(['auth']);
+      expect(readHome(b.home, 'notifications.log')).toMatch(/\[escalated\] .*\(auth\).*claude \/login/);
+      // The person fixes the login and retries: the same step runs again and the build completes.
+      await handle.executeUpdate(retryUpdate);
+      expect((await handle.result()).status).toBe('completed');
+      const done = await handle.query(statusQuery);
+      expect(done.sessions).toBe(2);
+    });
+    expect(branchSubjects(b.repo, b.label)).toEqual(['checkpoint-1: Step 1']);
+  });
+
+  it('a loop (and so a scheduled session) reaches awaiting-human (auth) after exactly one session, attempts unchanged', async () => {
+    const dir = tempDir('loop-auth');
+    const scenario = writeJson(join(dir, 'scenario.json'), {
+      rules: [{ times: 1, do: [authFailure] }],
+      otherwise: [{ print: 'logged in now' }, { print: '<promise>DONE</promise>' }],
+    });
+    const repo = makeRepo();
+    const taskName = `auth-${process.pid}-${Date.now() % 100000}`;
+    const taskQueue = env.taskQueue();
+    const { worker, home } = await env.worker({ taskQueue });
+    const request = parseLoopRequest({
+      taskName,
+      task: 'Build a tiny todo API',
+      repo,
+      mode: 'lightweight',
+      maxSessions: 1,
+      agent: { kind: 'scripted', scenario },
+      policy: { maxAttempts: 3, retryInterval: '1h', stallTimeout: '1m' },
+    });
+    await worker.runUntil(async () => {
+      const handle = await startLoop(env.client, request, { taskQueue });
+      const waiting = await eventually(async () => {
+        const v = await handle.query(loopStatusQuery);
+        return v.status === 'awaiting-human' ? v : undefined;
+      }, 60_000, 'the loop to ask the person');
+      expect(waiting).toMatchObject({ sessions: 1, attempts: 0, waiting: { reason: 'auth', message: expect.stringContaining(NOT_LOGGED_IN) } });
+      expect(readHome(home, 'notifications.log')).toMatch(/\[escalated\] .*\(auth\).*claude \/login/);
+      await handle.executeUpdate(loopRetryUpdate);
+      const done = await handle.result();
+      expect(done).toMatchObject({ status: 'completed', sessions: 1, attempts: 0 });
+    });
+  });
+});
