@@ -18,7 +18,7 @@ export function cachedCliPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDir(env), 'temporal-cli', TEMPORAL_CLI_VERSION, 'temporal');
 }
 
-function onPath(program: string, env: NodeJS.ProcessEnv): string | undefined {
+export function onPath(program: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const dir of (env.PATH ?? '').split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, program);
