@@ -8,6 +8,7 @@ import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { taskQueue } from '../config/connection';
 import { ConflictError, NightshiftError, NotFoundError } from '../model/errors';
 import { queueWorkflow } from '../workflows/queue';
+import { checkedPayload } from './payloads';
 import {
   DEFAULT_QUEUE,
   ENQUEUE_REFUSED,
@@ -65,6 +66,7 @@ function reasonsOf(err: WorkflowUpdateFailedError): string[] {
 
 /** Adds an entry to the queue, starting the queue if it is not running (update-with-start). */
 export async function enqueue(client: Client, request: EnqueueRequest, target: QueueTarget = {}): Promise<EnqueueAnswer> {
+  checkedPayload('enqueue', request);
   try {
     return await client.workflow.executeUpdateWithStart(enqueueUpdate, { args: [request], startWorkflowOperation: startOperation(target) });
   } catch (err) {
@@ -75,6 +77,7 @@ export async function enqueue(client: Client, request: EnqueueRequest, target: Q
 
 /** Changes the queue's policy, starting the queue if needed so a policy can be set before any add. */
 export async function setQueuePolicy(client: Client, patch: QueuePolicyInput, target: QueueTarget = {}): Promise<QueueView> {
+  checkedPayload('setPolicy', patch);
   try {
     return await client.workflow.executeUpdateWithStart(setPolicyUpdate, { args: [patch], startWorkflowOperation: startOperation(target) });
   } catch (err) {
@@ -108,6 +111,7 @@ export async function queueViewIfRunning(client: Client, name = DEFAULT_QUEUE): 
 
 /** Sends one of the person's verbs (approve, remove, fail) and returns the queue after it acted. */
 export async function queueVerb<A>(client: Client, name: string, update: UpdateDefinition<QueueView, [A]>, arg: A): Promise<QueueView> {
+  checkedPayload(update.name as 'approve' | 'remove' | 'fail', arg);
   try {
     return await client.workflow.getHandle(queueWorkflowId(name)).executeUpdate(update, { args: [arg] });
   } catch (err) {

@@ -1,23 +1,16 @@
-import { type WorkflowHandle, WorkflowUpdateFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../model/errors';
-import {
-  feedbackUpdate,
-  overrideUpdate,
-  pauseUpdate,
-  resumeUpdate,
-  retryUpdate,
-  skipUpdate,
-} from '../../workflows/messages';
+import { InvalidInputError } from '../../model/errors';
 import type { BuildStatusView } from '../../workflows/state';
-import { buildWorkflowId } from '../builds';
 import { type Command, type OptionSpec, oneLabel, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
+import { cancelBuild, steerBuild } from '../steer';
 
 /**
  * The person's steering verbs. Each sends the update of the same name; its validator refuses what
  * the build cannot honour (override when nothing waits, resume when not paused), and the refusal is
- * printed with exit code 4 instead of being silently dropped.
+ * printed with exit code 4 instead of being silently dropped. Payloads are checked with the schema
+ * the build's handler uses (src/model/payloads.ts) before anything is sent.
  */
 interface Verb {
   name: string;
@@ -26,7 +19,7 @@ interface Verb {
   help: string;
   spec: OptionSpec;
   schema: z.ZodType;
-  send(handle: WorkflowHandle, o: Record<string, unknown>, rest: string[]): Promise<BuildStatusView>;
+  send(client: Client, label: string, o: Record<string, unknown>, rest: string[]): Promise<BuildStatusView>;
 }
 
 const json = { json: { type: 'boolean' } } as const;
@@ -44,7 +37,7 @@ const verbs: Verb[] = [
   --reason TEXT   shown in status and notifications`,
     spec: { now: { type: 'boolean' }, reason: { type: 'string' }, ...json },
     schema: z.object({ now: z.boolean().default(false), reason: z.string().optional(), json: z.boolean().default(false) }),
-    send: (h, o) => h.executeUpdate(pauseUpdate, { args: [{ now: o.now as boolean, ...(o.reason ? { reason: o.reason as string } : {}) }] }),
+    send: (c, label, o) => steerBuild(c, label, 'pause', { now: o.now as boolean, ...(o.reason ? { reason: o.reason as string } : {}) }),
   },
   {
     name: 'resume',
@@ -53,7 +46,7 @@ const verbs: Verb[] = [
     help: '',
     spec: json,
     schema: Json,
-    send: (h) => h.executeUpdate(resumeUpdate),
+    send: (c, label) => steerBuild(c, label, 'resume'),
   },
   {
     name: 'retry',
@@ -62,7 +55,7 @@ const verbs: Verb[] = [
     help: '  Awaiting a decision: runs the step again with a fresh attempt count. Waiting out the retry interval\n  or a rate limit: ends the wait now. Refused otherwise.',
     spec: json,
     schema: Json,
-    send: (h) => h.executeUpdate(retryUpdate),
+    send: (c, label) => steerBuild(c, label, 'retry'),
   },
   {
     name: 'override',
@@ -71,7 +64,7 @@ const verbs: Verb[] = [
     help: '  --note TEXT     why the step is accepted (required)',
     spec: note,
     schema: Note,
-    send: (h, o) => h.executeUpdate(overrideUpdate, { args: [{ note: o.note as string }] }),
+    send: (c, label, o) => steerBuild(c, label, 'override', { note: o.note as string }),
   },
   {
     name: 'skip',
@@ -80,7 +73,7 @@ const verbs: Verb[] = [
     help: '  --note TEXT     why it is skipped (required). A skipped checkpoint is not committed; its work is kept in a git stash.',
     spec: note,
     schema: Note,
-    send: (h, o) => h.executeUpdate(skipUpdate, { args: [{ note: o.note as string }] }),
+    send: (c, label, o) => steerBuild(c, label, 'skip', { note: o.note as string }),
   },
   {
     name: 'feedback',
@@ -89,10 +82,10 @@ const verbs: Verb[] = [
     help: '',
     spec: json,
     schema: Json,
-    send: (h, _o, rest) => {
+    send: (c, label, _o, rest) => {
       const message = rest.join(' ').trim();
       if (!message) throw new InvalidInputError('a feedback MESSAGE is required', undefined, 'Usage: nightshift feedback LABEL "MESSAGE"');
-      return h.executeUpdate(feedbackUpdate, { args: [{ message }] });
+      return steerBuild(c, label, 'feedback', { message });
     },
   },
 ];
@@ -110,19 +103,7 @@ function toCommand(verb: Verb): Command {
       oneLabel(verb.name, label ? [label] : []);
       if (rest.length > 0 && verb.name !== 'feedback') throw new InvalidInputError(`unexpected arguments: ${rest.join(' ')}`);
       return withClient(async ({ client }) => {
-        const handle = client.workflow.getHandle(buildWorkflowId(label as string));
-        let view: BuildStatusView;
-        try {
-          view = await verb.send(handle, o, rest);
-        } catch (err) {
-          if (err instanceof WorkflowUpdateFailedError) {
-            throw new ConflictError(`${verb.name} refused: ${err.cause?.message ?? err.message}`, `See \`nightshift status ${label}\`.`);
-          }
-          if (err instanceof WorkflowNotFoundError || /not found|already completed/i.test((err as Error).message)) {
-            throw new NotFoundError(`no running build labelled "${label}"`, 'List builds with `nightshift status`.');
-          }
-          throw err;
-        }
+        const view = await verb.send(client, label as string, o, rest);
         if (o.json) printJson(view);
         else print(`${verb.name}: build ${view.label} is ${view.status}${view.pauseRequested && view.status !== 'paused' ? ' (pause requested)' : ''}`);
         return 0;
@@ -142,14 +123,7 @@ export const cancel: Command = {
     const { options, positionals } = parseOptions('cancel', argv, json, Json);
     const label = oneLabel('cancel', positionals);
     return withClient(async ({ client }) => {
-      try {
-        await client.workflow.getHandle(buildWorkflowId(label)).cancel();
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError || /not found|already completed/i.test((err as Error).message)) {
-          throw new NotFoundError(`no running build labelled "${label}"`, 'List builds with `nightshift status`.');
-        }
-        throw err;
-      }
+      await cancelBuild(client, label);
       if (options.json) printJson({ label, cancelRequested: true });
       else print(`cancel: requested for build ${label}`);
       return 0;

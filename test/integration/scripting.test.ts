@@ -1,0 +1,187 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { temporal as temporalProto } from '@temporalio/proto';
+import { buildResult, getStatus, InvalidDocumentError, startBuild } from '../../src/api';
+import { branchSubjects, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
+import { temporal } from '../support/temporalCommand';
+import { TestEnv } from '../support/temporal';
+
+/**
+ * Builds started without `nightshift`: with the real `temporal` CLI from a request written by hand,
+ * and through the package's exported client API. A malformed request fails the workflow at once.
+ */
+let env: TestEnv;
+beforeAll(async () => {
+  env = await TestEnv.connect();
+});
+afterAll(async () => {
+  await env.close();
+});
+
+let counter = 0;
+const newLabel = (name: string) => `${name}-${process.pid}-${++counter}-${Date.now() % 100000}`;
+
+/** The smallest request a person writes: label, repo and plan; the agent and policy get the CLI's defaults. */
+function minimalRequest(label: string, repo: string) {
+  return { label, repo, plan: samplePlan(2) };
+}
+
+async function startWithCli(taskQueue: string, workflowId: string, request: unknown) {
+  const file = writeJson(join(tempDir('request'), 'request.json'), request);
+  const started = await temporal([
+    'workflow',
+    'start',
+    '--type',
+    'buildWorkflow',
+    '--task-queue',
+    taskQueue,
+    '--workflow-id',
+    workflowId,
+    '--input-file',
+    file,
+  ]);
+  expect(started.stderr).toBe('');
+  expect(started.code).toBe(0);
+}
+
+/** Event types of a workflow's history, as names like `WorkflowTaskFailed`. */
+async function eventTypes(workflowId: string): Promise<string[]> {
+  const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).map((e) => temporalProto.api.enums.v1.EventType[e.eventType ?? 0]);
+}
+
+describe('a build started with the temporal CLI', () => {
+  it('runs from a minimal JSON request (label, repo, plan) to its commits', async () => {
+    const taskQueue = env.taskQueue();
+    const { worker } = await env.worker({ taskQueue });
+    const repo = makeRepo();
+    const label = newLabel('cli');
+    const result = await worker.runUntil(async () => {
+      await startWithCli(taskQueue, `build-${label}`, minimalRequest(label, repo));
+      return env.client.workflow.getHandle(`build-${label}`).result();
+    });
+    expect(result).toMatchObject({ status: 'completed' });
+    expect(branchSubjects(repo, label)).toEqual(['checkpoint-2: Step 2', 'checkpoint-1: Step 1']);
+  });
+
+  it.each([
+    ['a missing plan', (label: string, repo: string) => ({ label, repo }), /invalid build request: plan: /],
+    [
+      'a bad label',
+      (label: string, repo: string) => ({ ...minimalRequest(label, repo), label: 'Not A Label' }),
+      /invalid build request: label: expected lowercase/,
+    ],
+    [
+      'a policy duration without a unit it knows',
+      (label: string, repo: string) => ({
+        ...minimalRequest(label, repo),
+        policy: { retryInterval: 'soon' },
+      }),
+      /policy\.retryInterval: expected a duration/,
+    ],
+    ['no input at all', () => undefined, /invalid build request: build request: .*expected object/],
+  ])('fails at once, naming the field, on %s', async (_what, make, message) => {
+    const taskQueue = env.taskQueue();
+    const { worker } = await env.worker({ taskQueue });
+    const label = newLabel('bad');
+    const workflowId = `build-${label}`;
+    const failure = await worker.runUntil(async () => {
+      const request = make(label, makeRepo());
+      if (request === undefined) {
+        const started = await temporal([
+          'workflow',
+          'start',
+          '--type',
+          'buildWorkflow',
+          '--task-queue',
+          taskQueue,
+          '--workflow-id',
+          workflowId,
+        ]);
+        expect(started.code).toBe(0);
+      } else {
+        await startWithCli(taskQueue, workflowId, request);
+      }
+      return env.client.workflow
+        .getHandle(workflowId)
+        .result()
+        .then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+    });
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause;
+    expect(cause).toBeInstanceOf(ApplicationFailure);
+    expect(cause).toMatchObject({
+      type: 'InvalidRequest',
+      nonRetryable: true,
+      message: expect.stringMatching(message),
+    });
+    // Failed as a workflow, on its first task: no workflow task failed and was retried.
+    const events = await eventTypes(workflowId);
+    expect(events.filter((t) => /WORKFLOW_TASK_FAILED/.test(t))).toEqual([]);
+    expect(events.filter((t) => /WORKFLOW_TASK_STARTED/.test(t))).toHaveLength(1);
+  });
+});
+
+describe('the exported client API', () => {
+  it('is what the package exports, with its types', async () => {
+    const root = resolve(__dirname, '..', '..');
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      main: string;
+      types: string;
+      bin: Record<string, string>;
+    };
+    expect(existsSync(join(root, pkg.types))).toBe(true);
+    expect(existsSync(join(root, pkg.bin.nightshift as string))).toBe(true);
+    const api = (await import(join(root, pkg.main))) as Record<string, unknown>;
+    for (const name of [
+      'startBuild',
+      'enqueue',
+      'getStatus',
+      'pause',
+      'resume',
+      'override',
+      'retry',
+      'skip',
+      'feedback',
+      'cancel',
+    ]) {
+      expect(typeof api[name]).toBe('function');
+    }
+  });
+
+  it('starts a build from a minimal request that completes, and reads its status', async () => {
+    const taskQueue = env.taskQueue();
+    const { worker } = await env.worker({ taskQueue });
+    const repo = makeRepo();
+    const label = newLabel('api');
+    const { result, status } = await worker.runUntil(async () => {
+      const started = await startBuild(minimalRequest(label, repo), { client: env.client, taskQueue });
+      expect(started).toMatchObject({ label, workflowId: `build-${label}` });
+      const result = await buildResult(label, { client: env.client });
+      // Without a client the API connects as the CLI does (TEMPORAL_ADDRESS).
+      const status = await getStatus(label);
+      return { result, status };
+    });
+    expect(result).toMatchObject({ status: 'completed' });
+    expect(status).toMatchObject({ label, status: 'completed', agent: 'scripted' });
+    expect(status.checkpoints.map((c) => c.status)).toEqual(['completed', 'completed']);
+    expect(branchSubjects(repo, label)).toHaveLength(2);
+  });
+
+  it('refuses a malformed request before anything starts, naming the field', async () => {
+    await expect(
+      startBuild({ label: 'Bad Label', repo: '/nowhere' } as never, {
+        client: env.client,
+        taskQueue: env.taskQueue(),
+      }),
+    ).rejects.toThrow(InvalidDocumentError);
+    await expect(
+      startBuild({ label: 'ok', repo: '/nowhere' } as never, { client: env.client }),
+    ).rejects.toThrow(/plan: /);
+  });
+});
