@@ -8,6 +8,7 @@ import { redactSecrets } from '../agents/redact';
 import type { OutputParser } from '../agents/types';
 import { progressSignal } from '../workflows/messages';
 import { type HomeLayout, pad } from './paths';
+import { readThreadUsage, threadUsageFile, writeThreadUsage } from './agentThreads';
 import { killGroup, killRecordedGroup, spawnGroup, writePidRecord } from './process';
 import type { SessionInput, SessionResult } from './types';
 
@@ -62,6 +63,8 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
   const orphan = await killRecordedGroup(pidFile);
 
   const adapter = adapterFor(input.agent);
+  // Codex counts a resumed thread's earlier sessions in its totals: this session's share needs the last total.
+  const priorUsage = input.resumeSessionId ? readThreadUsage(threadUsageFile(layout, label, input.resumeSessionId)) : undefined;
   const invocation = {
     prompt: input.prompt,
     promptFile,
@@ -69,6 +72,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
     ...invocationOptions(input.agent),
     ...(input.maxBudgetUsd ? { maxBudgetUsd: input.maxBudgetUsd } : {}),
     ...(input.resumeSessionId ? { resumeSessionId: input.resumeSessionId } : input.agentSessionId ? { sessionId: input.agentSessionId } : {}),
+    ...(priorUsage ? { priorUsage } : {}),
   };
   const argv = adapter.argv(invocation);
   const parser: OutputParser = adapter.parser(invocation);
@@ -162,6 +166,8 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
     err.end();
     sendProgress();
     const parsed = parser.result();
+    const threadId = parsed.sessionId ?? input.resumeSessionId;
+    if (parsed.threadUsage && threadId) writeThreadUsage(threadUsageFile(layout, label, threadId), parsed.threadUsage);
     transcript.end(`\n# exited ${exit.signal ? `by ${exit.signal}` : `with ${exit.code}`} after ${Date.now() - started}ms\n`);
     const overSpent = input.maxBudgetUsd !== undefined && (parsed.costUsd ?? 0) > input.maxBudgetUsd;
     const failureClass = overBudget || overSpent ? 'budget-exceeded' : classifyExit(parsed, exit.code, exit.signal);
@@ -177,6 +183,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
       promiseSeen: parsed.promiseSeen,
       transcript: transcriptPath,
       costUsd: parsed.costUsd,
+      usage: parsed.usage,
       turns: parsed.turns,
       agentSessionId: parsed.sessionId ?? input.resumeSessionId ?? input.agentSessionId ?? null,
       model: parsed.model,

@@ -1,5 +1,5 @@
 /** The contracts between the build workflow and its activities: plain JSON in, plain JSON out. */
-import type { FailureClass } from '../agents/types';
+import type { FailureClass, Usage } from '../agents/types';
 import type { DevNoteCategory } from '../model/devNote';
 import type { AgentSpec } from '../model/request';
 import type { VerificationStep } from '../model/plan';
@@ -52,6 +52,8 @@ export interface SessionResult {
   promiseSeen: boolean;
   transcript: string;
   costUsd: number | null;
+  /** Tokens this session used, as the agent reported them (null when it does not). */
+  usage?: Usage | null;
   turns: number | null;
   /** The agent's session/thread id, for `--resume` on a retry. */
   agentSessionId: string | null;

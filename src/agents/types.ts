@@ -40,6 +40,11 @@ export interface ParsedOutput {
   resetAt: string | null;
   /** The session asked to resume no longer exists (claude: `No conversation found`): start fresh. */
   sessionGone: boolean;
+  /**
+   * For agents that report the whole thread's tokens (codex: `turn.completed` after `exec resume`
+   * counts every earlier session too): that total, kept to subtract on the next resume (`priorUsage`).
+   */
+  threadUsage?: Usage | null;
 }
 
 export interface OutputParser {
@@ -61,7 +66,9 @@ export interface InvocationContext {
   sessionId?: string;
   /** The agent's session/thread to resume on a retry (claude `--resume`, codex `exec resume`). */
   resumeSessionId?: string;
-  /** Agent-specific switches: codex `--full-auto`, gemini `--yolo`. */
+  /** With `resumeSessionId`: the thread's `threadUsage` when its last session ended. */
+  priorUsage?: Usage;
+  /** The agent may act without asking: codex `-c approval_policy="never"`, gemini `--yolo`. */
   autoApprove?: boolean;
 }
 

@@ -1,6 +1,6 @@
 import { classifyExit } from '../../../src/agents/classify';
-import { codexAgent } from '../../../src/agents/codex';
-import { clock, context, feed, fixture, jsonl } from './feed';
+import { codexAgent, codexFailure, sessionShare } from '../../../src/agents/codex';
+import { clock, context, feed, fixture, jsonl, NOW } from './feed';
 
 const agent = codexAgent(undefined, { now: clock });
 const parse = (text: string, model = 'gpt-5-codex') => feed(agent.parser(context({ model })), text);
@@ -23,32 +23,47 @@ const command = (phase: string, exitCode: number | null, status: string) => ({
   },
 });
 
+const settings = ['-c', 'sandbox_mode="workspace-write"', '-c', 'features.unbounded_connection_retries=false'];
+
 describe('codex argv', () => {
-  it('runs exec with JSON events and the prompt last', () => {
+  it('runs exec with JSON events, a writable sandbox, bounded retries and the prompt last', () => {
     expect(agent.name).toBe('codex');
     expect(agent.supportsResume).toBe(true);
-    expect(agent.argv(context())).toEqual(['codex', 'exec', '--json', 'Build the plan']);
+    expect(agent.argv(context())).toEqual(['codex', 'exec', '--json', ...settings, 'Build the plan']);
   });
 
-  it('adds the model and full-auto before the prompt', () => {
-    expect(agent.argv(context({ model: 'gpt-5-codex', autoApprove: true }))).toEqual([
+  it('maps --auto-approve to approval policy never (--full-auto is gone) and adds the model', () => {
+    const argv = agent.argv(context({ model: 'gpt-5-codex', autoApprove: true }));
+    expect(argv).toEqual([
       'codex',
       'exec',
       '--json',
+      '-c',
+      'sandbox_mode="workspace-write"',
+      '-c',
+      'approval_policy="never"',
+      '-c',
+      'features.unbounded_connection_retries=false',
       '--model',
       'gpt-5-codex',
-      '--full-auto',
       'Build the plan',
     ]);
+    expect(argv).not.toContain('--full-auto');
   });
 
-  it('resumes a thread by id', () => {
+  it('takes the sandbox mode from --permission-mode', () => {
+    expect(agent.argv(context({ permissionMode: 'danger-full-access' }))).toContain('sandbox_mode="danger-full-access"');
+    expect(agent.argv(context({ permissionMode: 'read-only' }))).toContain('sandbox_mode="read-only"');
+  });
+
+  it('resumes a thread by id with the same settings as -c (exec resume has no --sandbox)', () => {
     expect(agent.argv(context({ resumeSessionId: '0199a213-81c0', model: 'o3' }))).toEqual([
       'codex',
       'exec',
       'resume',
       '0199a213-81c0',
       '--json',
+      ...settings,
       '--model',
       'o3',
       'Build the plan',
@@ -118,10 +133,34 @@ describe('codex JSONL parser', () => {
     expect(parse(jsonl(started, turn, change)).lastLine).toBe('files: add src/a.ts, delete src/b.ts');
   });
 
-  it('accumulates usage and turns across turns', () => {
-    const parsed = parse(jsonl(started, turn, completed(100, 40, 10), turn, completed(200, 50, 20)));
+  it('reads usage as the thread total: the last turn.completed counts, not the sum', () => {
+    const parsed = parse(jsonl(started, turn, completed(100, 40, 10), turn, completed(300, 90, 30)));
     expect(parsed.turns).toBe(2);
     expect(parsed.usage).toEqual({ inputTokens: 300, cachedInputTokens: 90, outputTokens: 30 });
+    expect(parsed.threadUsage).toEqual({ inputTokens: 300, cachedInputTokens: 90, outputTokens: 30 });
+  });
+
+  it('after exec resume, counts only what this session added to the thread', () => {
+    const prior = { inputTokens: 3000, cachedInputTokens: 200, outputTokens: 100 };
+    const resumed = feed(
+      agent.parser(context({ model: 'gpt-5-codex', resumeSessionId: 'thread-1', priorUsage: prior })),
+      jsonl(started, turn, completed(6000, 300, 150)),
+    );
+    expect(resumed.usage).toEqual({ inputTokens: 3000, cachedInputTokens: 100, outputTokens: 50 });
+    expect(resumed.threadUsage).toEqual({ inputTokens: 6000, cachedInputTokens: 300, outputTokens: 150 });
+    expect(resumed.costUsd).toBeCloseTo((2900 * 1.25 + 100 * 0.125 + 50 * 10) / 1e6, 12);
+    // A prior total only applies to a resume.
+    const fresh = feed(agent.parser(context({ model: 'gpt-5-codex', priorUsage: prior })), jsonl(started, turn, completed(6000, 300, 150)));
+    expect(fresh.usage).toEqual({ inputTokens: 6000, cachedInputTokens: 300, outputTokens: 150 });
+  });
+
+  it('a thread total below the prior one is counted whole', () => {
+    expect(sessionShare({ inputTokens: 10, cachedInputTokens: 0, outputTokens: 5 }, { inputTokens: 50, cachedInputTokens: 0, outputTokens: 1 })).toEqual({
+      inputTokens: 10,
+      cachedInputTokens: 0,
+      outputTokens: 5,
+    });
+    expect(sessionShare({ inputTokens: 10, cachedInputTokens: 2, outputTokens: 5 }, null)).toEqual({ inputTokens: 10, cachedInputTokens: 2, outputTokens: 5 });
   });
 
   it('reads a usage-limit failure with its relative reset time', () => {
@@ -192,5 +231,81 @@ describe('codex JSONL parser', () => {
       resetAt: '2025-11-21T10:00:30.000Z',
     });
     expect(classifyExit(parsed, 1, null)).toBe('rate-limited');
+  });
+
+  it('reads a 401 in turn.failed as auth, with the fix in the message', () => {
+    const message = 'unexpected status 401 Unauthorized: Incorrect API key provided, url: http://127.0.0.1:9/v1/responses';
+    const parsed = parse(
+      jsonl(started, turn, { type: 'error', message: `Reconnecting... 1/5 (${message})` }, { type: 'turn.failed', error: { message } }),
+    );
+    expect(parsed).toMatchObject({ isError: true, failureClass: 'auth', resetAt: null });
+    expect(parsed.failureMessage).toContain('codex login');
+    expect(parsed.failureMessage).toContain('401 Unauthorized');
+    expect(classifyExit(parsed, 1, null)).toBe('auth');
+  });
+
+  it('reads a missing API key variable as auth, naming the variable', () => {
+    const message = 'Missing environment variable: `SCRIPTED_KEY`.';
+    const parsed = parse(jsonl(started, turn, { type: 'error', message }, { type: 'turn.failed', error: { message } }));
+    expect(parsed.failureClass).toBe('auth');
+    expect(parsed.failureMessage).toMatch(/API key from SCRIPTED_KEY, which the agent's environment does not have: give the worker that variable/);
+  });
+
+  it('reads an account out of quota as budget-exceeded: waiting does not fix billing', () => {
+    const f = codexFailure('Quota exceeded. Check your plan and billing details.', NOW);
+    expect(f.failureClass).toBe('budget-exceeded');
+    expect(f.message).toMatch(/plan and billing/);
+  });
+
+  it('reads "try again at" (printed to the minute, rounded down) with a minute to spare', () => {
+    const limit =
+      'You’ve hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro), visit https://chatgpt.com/settings/usage to purchase more credits or try again at 5:46 PM.';
+    expect(codexFailure(limit, NOW, 'UTC')).toMatchObject({ failureClass: 'rate-limited', resetAt: '2025-11-21T17:47:00.000Z' });
+    // Codex prints its own zone's time, which is the worker's.
+    expect(codexFailure(limit, NOW, 'America/New_York').resetAt).toBe('2025-11-21T22:47:00.000Z');
+    const later = limit.replace('5:46 PM', 'Dec 5th, 2025 1:19 AM');
+    expect(codexFailure(later, NOW, 'UTC').resetAt).toBe('2025-12-05T01:20:00.000Z');
+    // A limit with no time (a 429 codex already retried) parks for the retry interval.
+    expect(codexFailure('exceeded retry limit, last status: 429 Too Many Requests', NOW)).toEqual({
+      failureClass: 'rate-limited',
+      message: 'exceeded retry limit, last status: 429 Too Many Requests',
+      resetAt: null,
+    });
+  });
+
+  it('a thread this machine does not have is gone: the next attempt starts fresh', () => {
+    const parsed = parse(
+      [
+        'WARNING: proceeding, even though we could not create PATH aliases: Refusing to create helper binaries under temporary dir "/tmp"',
+        'Error: thread/resume: thread/resume failed: no rollout found for thread id 01a237d9-0000 (code -32600)',
+        '',
+        'Stack backtrace:',
+        '   0: <unknown>',
+        '   1: <unknown>',
+      ].join('\n'),
+    );
+    expect(parsed.sessionGone).toBe(true);
+    expect(parsed.lastLine).toMatch(/^Error: thread\/resume/);
+    expect(parsed.failureMessage).toMatch(/no rollout found/);
+    expect(classifyExit(parsed, 1, null)).toBe('transient');
+  });
+
+  it('a config error on stderr is the failure message, not the backtrace after it', () => {
+    const parsed = parse(
+      [
+        'Error loading config.toml: unknown variant `acceptEdits`, expected one of `read-only`, `workspace-write`, `danger-full-access`',
+        'in `sandbox_mode`',
+        'Stack backtrace:',
+        '   0: <unknown>',
+      ].join('\n'),
+    );
+    expect(parsed.failureMessage).toMatch(/unknown variant `acceptEdits`/);
+    expect(parsed.lastLine).toBe('in `sandbox_mode`');
+  });
+
+  it('ignores non-fatal error items (unknown model metadata, ignored config keys)', () => {
+    const warning = { type: 'item.completed', item: { id: 'item_0', type: 'error', message: 'Model metadata for `x` not found.' } };
+    const parsed = parse(jsonl(started, warning, turn, completed(10, 0, 5)));
+    expect(parsed).toMatchObject({ isError: false, failureClass: null, lastLine: null });
   });
 });

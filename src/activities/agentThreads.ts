@@ -1,0 +1,39 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { Usage } from '../agents/types';
+import type { HomeLayout } from './paths';
+
+/**
+ * The token total an agent thread had reached when its last session ended, for agents that report
+ * whole-thread totals (codex after `exec resume`). Kept on the worker next to the thread itself
+ * (codex's own rollout files are on this machine too): a resume elsewhere cannot find the thread
+ * either, and a missing record only means the resumed session is counted whole.
+ */
+
+const UsageSchema = z.object({
+  inputTokens: z.number().nonnegative(),
+  cachedInputTokens: z.number().nonnegative(),
+  outputTokens: z.number().nonnegative(),
+});
+
+export function threadUsageFile(layout: HomeLayout, label: string, threadId: string): string {
+  return join(layout.buildDir(label), 'agent-threads', `${threadId.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+}
+
+export function readThreadUsage(file: string): Usage | undefined {
+  try {
+    const parsed = UsageSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeThreadUsage(file: string, usage: Usage): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  // Written whole or not at all: a torn file would make the next resume count from zero.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(usage));
+  renameSync(tmp, file);
+}
