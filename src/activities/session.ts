@@ -146,12 +146,20 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
   // Heartbeat details show in the Web UI's pending activity: the latest line costs no history.
   let latest: string | undefined;
   let overBudget = false;
+  let authStopped = false;
   const beat = setInterval(() => {
     ctx.heartbeat({ session, bytes, lastLine: latest?.slice(0, 300) });
-    const spent = parser.result().costUsd;
+    const seen = parser.result();
+    const spent = seen.costUsd;
     if (input.maxBudgetUsd !== undefined && spent !== null && spent > input.maxBudgetUsd && !overBudget) {
       overBudget = true;
       transcript.write(`# session budget of $${input.maxBudgetUsd} exceeded ($${spent.toFixed(4)}): stopping the agent\n`);
+      void killGroup(proc.pid);
+    }
+    // An agent retrying a refused login by itself (claude: ten times over minutes) only delays the person.
+    if (seen.failureClass === 'auth' && !authStopped) {
+      authStopped = true;
+      transcript.write(`# the agent cannot log in: stopping it (${seen.failureMessage ?? 'auth'})\n`);
       void killGroup(proc.pid);
     }
     if (pendingLine !== undefined && Date.now() - lastSignalAt >= input.progressEveryMs) sendProgress();

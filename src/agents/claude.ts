@@ -52,6 +52,29 @@ export function claudeArgv(ctx: InvocationContext): string[] {
   return ['claude', '-p', ctx.prompt, ...options];
 }
 
+/** What to do when claude cannot log in, said once for every way it reports that. */
+export const CLAUDE_LOGIN_FIX =
+  "run `claude /login` on the worker, or set ANTHROPIC_API_KEY in the worker's environment (NIGHTSHIFT_AGENT_ENV_FILE)";
+
+/**
+ * Claude refuses `--permission-mode bypassPermissions` (and `--dangerously-skip-permissions`) as root
+ * unless it is told it runs in a sandbox; Nightshift does not claim that for the person.
+ */
+export const CLAUDE_ROOT_FIX =
+  'run the worker as a non-root user (the worker image does), or, if it runs as root inside a container, ' +
+  "set IS_SANDBOX=1 in the worker's environment; or use --permission-mode acceptEdits with --allowed-tools";
+
+const ROOT_REFUSED = /cannot be used with root\/sudo privileges/i;
+const SESSION_GONE = /No conversation found with session ID/i;
+/** claude retries a 401 itself, ten times over minutes; from the second retry on, no retry will log it in. */
+const AUTH_RETRIES_BEFORE_GIVING_UP = 2;
+
+const authFailure = (said: string): Failure => ({
+  failureClass: 'auth',
+  message: capText(`claude cannot log in (${firstLine(said) || 'authentication failed'}): ${CLAUDE_LOGIN_FIX}`),
+  resetAt: null,
+});
+
 /** A bare limit notice in place of an answer, which some versions report without `is_error`. */
 const LIMIT_NOTICE =
   /^(?:claude ai usage limit reached|you've hit your (?:usage )?limit|(?:5-hour|weekly|session|opus|sonnet) limit reached)/i;
@@ -67,6 +90,8 @@ export function claudeParser(completionPromise: string, now: Clock = systemClock
   let resultSeen = false;
   let lastAssistantText = '';
   let hint: Failure | null = null;
+  /** The assistant event said `"error": "authentication_failed"` (a bad key, or no login at all). */
+  let authFailed = false;
 
   const onInit = (event: JsonObject): void => {
     out.sessionId = asString(event.session_id) ?? out.sessionId;
@@ -74,6 +99,7 @@ export function claudeParser(completionPromise: string, now: Clock = systemClock
   };
 
   const onAssistant = (event: JsonObject): void => {
+    if (event.error === 'authentication_failed') authFailed = true;
     const message = asObject(event.message);
     if (!message) return;
     const model = asString(message.model);
@@ -89,6 +115,15 @@ export function claudeParser(completionPromise: string, now: Clock = systemClock
       } else if (part.type === 'tool_use') {
         out.lastLine = capText(`tool: ${asString(part.name) ?? 'unknown'}`);
       }
+    }
+  };
+
+  /** `system/api_retry`: claude retrying a failed API call by itself. Only a refused login is worth noting. */
+  const onRetry = (event: JsonObject): void => {
+    const refused = event.error_status === 401 || event.error === 'authentication_failed';
+    if (refused && (asNumber(event.attempt) ?? 0) >= AUTH_RETRIES_BEFORE_GIVING_UP) {
+      // Not an error result yet, but the session can only end one way: the worker stops it early.
+      hint = authFailure(`API error ${asNumber(event.error_status) ?? 401}, retried ${asNumber(event.attempt)} times`);
     }
   };
 
@@ -130,14 +165,20 @@ export function claudeParser(completionPromise: string, now: Clock = systemClock
 
     out.isError = false;
     out.failureClass = out.failureMessage = out.resetAt = null;
-    if (subtype === 'error_max_budget_usd') {
+    if (errors.some((e) => SESSION_GONE.test(e))) out.sessionGone = true;
+    if (isError && (authFailed || event.api_error_status === 401)) {
+      applyFailure(out, authFailure(errorText), true);
+    } else if (subtype === 'error_max_budget_usd') {
       const spent = out.costUsd === null ? '' : ` (spent $${out.costUsd.toFixed(2)})`;
       applyFailure(
         out,
         { failureClass: 'budget-exceeded', message: `max budget reached${spent}`, resetAt: null },
         true,
       );
-    } else if ((isError || LIMIT_NOTICE.test(resultText.trim())) && looksRateLimited(errorText)) {
+    } else if (
+      (isError && event.api_error_status === 429) ||
+      ((isError || LIMIT_NOTICE.test(resultText.trim())) && looksRateLimited(errorText))
+    ) {
       applyFailure(
         out,
         {
@@ -186,11 +227,16 @@ export function claudeParser(completionPromise: string, now: Clock = systemClock
         if (!text.trim()) return;
         absorbText(out, text, tag);
         const line = capText(text.trim());
-        if (!resultSeen && looksRateLimited(line)) hint = laterFailure(hint, failureFromMessage(line, now));
+        if (SESSION_GONE.test(line)) out.sessionGone = true;
+        if (resultSeen) return;
+        if (ROOT_REFUSED.test(line)) {
+          hint = { failureClass: 'permission-blocked', message: capText(`claude refused to run as root: ${CLAUDE_ROOT_FIX}. Claude said: ${line}`), resetAt: null };
+        } else if (looksRateLimited(line)) hint = laterFailure(hint, failureFromMessage(line, now));
         return;
       }
       if (out.sessionId === null && typeof event.session_id === 'string') out.sessionId = event.session_id;
       if (event.type === 'system' && event.subtype === 'init') onInit(event);
+      else if (event.type === 'system' && event.subtype === 'api_retry') onRetry(event);
       else if (event.type === 'assistant') onAssistant(event);
       else if (event.type === 'result') onResult(event);
     },

@@ -318,3 +318,62 @@ describe('claude stream-json parser', () => {
     expect(parser.result().devNotes).toHaveLength(2);
   });
 });
+
+/** Output of the real claude 2.1.197, captured against the scripted endpoint (test/support/endpoints/anthropic.ts). */
+describe('claude 2.1.197 as it really fails', () => {
+  it('a refused API key is auth, with the fix, and never a retry', () => {
+    const parsed = parse(fixture('claude-real-401.txt'));
+    expect(parsed).toMatchObject({ isError: true, failureClass: 'auth', sessionGone: false });
+    expect(parsed.failureMessage).toContain('Invalid API key');
+    expect(parsed.failureMessage).toContain('run `claude /login` on the worker, or set ANTHROPIC_API_KEY');
+    expect(classifyExit(parsed, 1, null)).toBe('auth');
+  });
+
+  it('no key at all is auth too', () => {
+    const parsed = parse(fixture('claude-real-nokey.txt'));
+    expect(parsed).toMatchObject({ failureClass: 'auth' });
+    expect(parsed.failureMessage).toMatch(/^claude cannot log in \(Not logged in · Please run \/login\): run `claude \/login`/);
+  });
+
+  it('knows a login is refused from the second of its own retries, before any result', () => {
+    const lines = fixture('claude-real-401-retry.txt').split('\n');
+    const parser = agent.parser(context());
+    parser.line(lines[0] as string, 'stdout');
+    expect(parser.result().failureClass).toBeNull();
+    parser.line(lines[1] as string, 'stdout');
+    expect(parser.result()).toMatchObject({ failureClass: 'auth', isError: false });
+    expect(parser.result().failureMessage).toContain('retried 2 times');
+    // Killed there, it exits by a signal: the reading stands.
+    expect(classifyExit(parser.result(), null, 'SIGTERM')).toBe('auth');
+  });
+
+  it('a retried overload is nobody’s business until it ends the run', () => {
+    const retry = { type: 'system', subtype: 'api_retry', attempt: 5, error_status: 529, error: 'overloaded' };
+    expect(parse(jsonl(init, retry, retry)).failureClass).toBeNull();
+  });
+
+  it('a 429 it gave up on is rate-limited, without a reset time (claude does not print one for API keys)', () => {
+    const parsed = parse(fixture('claude-real-429.txt'));
+    expect(parsed).toMatchObject({ failureClass: 'rate-limited', resetAt: null });
+    expect(parsed.failureMessage).toContain('Request rejected (429)');
+  });
+
+  it('a 429 result with an unfamiliar message is still rate-limited', () => {
+    const parsed = parse(jsonl(init, result({ is_error: true, api_error_status: 429, result: 'API Error: Request rejected · try later' })));
+    expect(parsed.failureClass).toBe('rate-limited');
+  });
+
+  it('a resumed session that does not exist here is gone: the workflow starts a fresh one', () => {
+    const parsed = parse(fixture('claude-real-gone.txt'));
+    expect(parsed).toMatchObject({ sessionGone: true, failureClass: 'transient' });
+    expect(parsed.failureMessage).toContain('No conversation found with session ID');
+  });
+
+  it('bypassPermissions refused as root goes to the person with both ways out', () => {
+    const parsed = parse(fixture('claude-real-root.txt'), 'stderr');
+    expect(parsed.failureClass).toBe('permission-blocked');
+    expect(parsed.failureMessage).toContain('IS_SANDBOX=1');
+    expect(parsed.failureMessage).toContain('non-root user');
+    expect(classifyExit(parsed, 1, null)).toBe('permission-blocked');
+  });
+});
