@@ -12,9 +12,11 @@ import { freePort } from '../src/server/ports';
 import { createNightshiftWorker } from '../src/worker/createWorker';
 import { bashLoop, median, nightshiftBuild, percentile, signalLatency } from './buildBench';
 import { benchQueueLatency } from './queueLatency';
+import { benchWorkerLoss } from './workerLoss';
 
 const CHECKPOINTS = Number(process.env.BENCH_CHECKPOINTS ?? 20);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const LOSS_RUNS = Number(process.env.BENCH_LOSS_RUNS ?? 3);
 
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -45,6 +47,8 @@ async function main(): Promise<void> {
     const queue = await benchQueueLatency({ client, taskQueue, builds: 20 });
     return { bash, nightshift, signals, queue };
   });
+  log(`worker loss recovery, ${LOSS_RUNS} runs each (real worker processes) ...`);
+  const workerLoss = await benchWorkerLoss({ client, address: server.address, runs: LOSS_RUNS, log });
   await connection.close();
   await native.close();
   await server.stop();
@@ -73,6 +77,7 @@ async function main(): Promise<void> {
       resumeMs: results.signals.resumeMs.map(Math.round),
     },
     queue: results.queue,
+    workerLoss,
   };
   const out = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(out, { recursive: true });
@@ -86,6 +91,11 @@ async function main(): Promise<void> {
   log(
     `enqueue to agent start: median ${Math.round(results.queue.median_ms)} ms (p95 ${Math.round(results.queue.p95_ms)}) over ${results.queue.n} builds; ` +
       `seed 002's heartbeat: ${results.queue.baseline_avg_ms / 1000} s on average, up to ${results.queue.baseline_max_ms / 1000} s`,
+  );
+  log(
+    `lost worker (SIGKILL) to agent running again: median ${workerLoss.killToAgentMedianMs} ms, ` +
+      `${workerLoss.afterHeartbeatTimeoutMedianMs} ms after the ${workerLoss.heartbeatTimeoutMs / 1000} s heartbeat timeout; ` +
+      `graceful stop (SIGTERM): median ${workerLoss.termToAgentMedianMs} ms`,
   );
   log(`written to ${file}`);
 }

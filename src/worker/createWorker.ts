@@ -27,8 +27,12 @@ export async function createNightshiftWorker(options: NightshiftWorkerOptions): 
     // Heartbeats carry cancellation to a running session: flush them often so `pause --now` is quick.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
-    // On SIGINT/SIGTERM running sessions are cancelled (their process groups killed) before exit.
-    shutdownGraceTime: '2s',
+    // On SIGINT/SIGTERM running sessions are cancelled (their process groups killed) before exit, and
+    // handed over: another worker runs them again at once (measured by `npm run bench`: worker loss).
+    shutdownGraceTime: '500ms',
+    // A worker killed outright leaves its builds' next workflow task on its own sticky queue: move it
+    // to the shared queue after 3 s instead of 10, so another worker takes the lost session over sooner.
+    stickyQueueScheduleToStartTimeout: '3s',
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
 }
