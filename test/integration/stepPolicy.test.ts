@@ -3,6 +3,7 @@ import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import { retryUpdate, statusQuery } from '../../src/workflows/messages';
 import { loopRetryUpdate, loopStatusQuery } from '../../src/workflows/loopMessages';
 import { readHome, scenarioBuild, untilStatus } from '../support/builds';
+import { recordHistory } from '../support/histories';
 import { branchSubjects, makeRepo, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
 
@@ -40,6 +41,7 @@ describe('one step policy: auth goes to the person at once, never spending an at
       expect((await handle.result()).status).toBe('completed');
       const done = await handle.query(statusQuery);
       expect(done.sessions).toBe(2);
+      await recordHistory(handle, 'auth-retry');
     });
     expect(branchSubjects(b.repo, b.label)).toEqual(['checkpoint-1: Step 1']);
   });

@@ -4,6 +4,7 @@ import { processAlive } from '../../src/activities/process';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import { statusQuery } from '../../src/workflows/messages';
+import { recordHistory } from '../support/histories';
 import { branchSubjects, gitIn, hasContent, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
 import { exited, startWorkerProcess } from '../support/workerProcess';
@@ -59,6 +60,7 @@ describe('a lost worker is not a failed attempt', () => {
       expect(view.attempts.map((a) => a.outcome)).toEqual(['worker-lost']);
       expect(view.sessions).toBe(4);
       expect(processAlive(orphan)).toBe(false);
+      await recordHistory(handle, 'worker-lost');
     } finally {
       second.kill('SIGTERM');
       await exited(second);
