@@ -41,7 +41,11 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   const { ip, postgres } = options;
   const ports = serverPorts(options.port);
   for (const [name, port] of Object.entries(ports)) {
-    if (port < 1 || port > 65535) throw new EnvironmentError(`--port ${options.port} puts the ${name} port at ${port}`, 'Pick a --port from 1024 to 65000.');
+    // The server records membership ports in a PostgreSQL smallint column (measured: 33659 is refused).
+    const max = name.endsWith('Membership') ? 32767 : 65535;
+    if (port < 1 || port > max) {
+      throw new EnvironmentError(`--port ${options.port} puts the ${name} port at ${port}`, 'Pick a --port from 1324 to 33061 (the membership ports, --port minus 300 to 294, must fit PostgreSQL\'s smallint).');
+    }
     if (!(await portIsFree(port, ip))) {
       throw new EnvironmentError(
         `Something is already listening on ${ip}:${port} (the server's ${name} port, derived from --port ${options.port})`,

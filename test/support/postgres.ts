@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/server/ports';
@@ -67,6 +67,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       } catch {
         /* already stopped */
       }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

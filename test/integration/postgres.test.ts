@@ -1,0 +1,157 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { buildStatus, parseBuildRequest, startBuild } from '../../src/client/builds';
+import { portIsFree } from '../../src/server/ports';
+import { serverPorts } from '../../src/server/serverConfig';
+import { ensureTemporalServer, serverBinDir } from '../../src/server/temporalServerBinary';
+import { createNightshiftWorker } from '../../src/worker/createWorker';
+import { startPostgres, type TestPostgres } from '../support/postgres';
+import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
+import { eventually } from '../support/temporal';
+import { exited } from '../support/workerProcess';
+
+/**
+ * The real Temporal server on PostgreSQL, self-contained: a PostgreSQL of its own (temp data dir,
+ * free port, non-root), `nightshift server --postgres` from dist/ as a child process, an unchanged
+ * three-checkpoint build on it. The shared dev server of the other tests is not touched.
+ */
+const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
+const figures: string[] = [];
+let pg: TestPostgres | undefined;
+let server: (ChildProcess & { output: () => string }) | undefined;
+
+beforeAll(async () => {
+  pg = await startPostgres();
+}, 120_000);
+
+afterAll(async () => {
+  if (server) {
+    server.kill('SIGINT');
+    await exited(server);
+  }
+  pg?.stop();
+  if (figures.length) process.stderr.write(`postgres.test figures:\n  ${figures.join('\n  ')}\n`);
+});
+
+/** A frontend port whose derived ports (history, matching, worker, membership, http) are free too. */
+async function serverPort(): Promise<number> {
+  // Below the ephemeral range, and low enough for the membership ports (a smallint in PostgreSQL).
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if ((await Promise.all(Object.values(serverPorts(port)).map((p) => portIsFree(p)))).every(Boolean)) return port;
+  }
+}
+
+function startServer(url: string, port: number, home: string): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [CLI, 'server', '--postgres', url, '--port', String(port)], {
+    env: { ...process.env, NIGHTSHIFT_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  return Object.assign(child, { output: () => out });
+}
+
+/** Waits for the readiness line; returns the phase timings it reports. */
+async function ready(child: ChildProcess & { output: () => string }, port: number, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (!child.output().includes('Temporal server ready at')) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`nightshift server --postgres exited (${child.exitCode ?? child.signalCode}):\n${child.output()}`);
+    if (Date.now() > deadline) throw new Error(`nightshift server --postgres not ready after ${timeoutMs / 1000}s:\n${child.output()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(child.output()).toContain(`Temporal server ready at 127.0.0.1:${port} (PostgreSQL postgres://temporal@127.0.0.1:`);
+  expect(child.output()).toContain('Web UI: not part of the server binary');
+  return /build [\d.]+s, schema [\d.]+s, start [\d.]+s, namespace [\d.]+s/.exec(child.output())?.[0] ?? '';
+}
+
+async function stop(child: ChildProcess & { output: () => string }): Promise<number | null> {
+  child.kill('SIGINT');
+  await exited(child);
+  return child.exitCode;
+}
+
+describe('nightshift server --postgres', () => {
+  it('runs the real Temporal server on its own PostgreSQL: schema, namespace, restart, and a three-checkpoint build with three commits', async () => {
+    const db = pg as TestPostgres;
+    const port = await serverPort();
+    const home = tempDir('pg-server-home');
+    const built = serverBinDir();
+
+    // First start: the schema is created (and the server built once, when the cache has none).
+    const cache = existsSync(join(built, 'server')) && existsSync(join(built, 'sql')) ? 'server cached' : 'server built now';
+    server = startServer(db.url, port, home);
+    figures.push(`first start (${cache}): ${await ready(server, port, 15 * 60_000)}`);
+    expect(await stop(server)).toBe(0);
+    expect(server.output()).toContain('Temporal server stopped.');
+    // The password never reaches the output.
+    expect(server.output()).not.toContain(new URL(db.url).password);
+
+    // docker-compose's schema script (generated from the same steps) on the same databases: an upgrade
+    // with nothing to do, like every later start.
+    const { sqlTool, moduleDir } = await ensureTemporalServer(() => undefined);
+    const tools = join(tempDir('pg-tools'), 'bin');
+    mkdirSync(tools);
+    symlinkSync(sqlTool, join(tools, 'temporal-sql-tool'));
+    const u = new URL(db.url);
+    execFileSync('sh', [join(__dirname, '..', '..', 'deploy', 'temporal', 'setup-postgres.sh')], {
+      env: { ...process.env, PATH: `${tools}:${process.env.PATH}`, TEMPORAL_SCHEMA_DIR: join(moduleDir, 'schema'), POSTGRES_SEEDS: u.hostname, DB_PORT: u.port, POSTGRES_USER: u.username, POSTGRES_PWD: u.password },
+      stdio: 'pipe',
+    });
+
+    // Second start on the existing databases and namespace.
+    server = startServer(db.url, port, home);
+    figures.push(`second start: ${await ready(server, port, 5 * 60_000)}`);
+
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+    } catch {
+      /* installed by another test file in this jest worker */
+    }
+    const address = `127.0.0.1:${port}`;
+    const connection = await Connection.connect({ address });
+    const nativeConnection = await NativeConnection.connect({ address });
+    try {
+      const client = new Client({ connection });
+      const repo = makeRepo();
+      const label = `pg-${Date.now()}`;
+      const taskQueue = `pg-${label}`;
+      const scenario = writeJson(join(tempDir('scenario'), 'scenario.json'), { rules: [] });
+      const request = parseBuildRequest({ label, repo, plan: samplePlan(3), agent: { kind: 'scripted', scenario }, policy: { stallTimeout: '1m' } });
+      const worker = await createNightshiftWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        home: tempDir('pg-worker-home'),
+        taskQueue,
+        workflowBundle: { codePath: process.env.NIGHTSHIFT_TEST_BUNDLE as string },
+      });
+      const started = Date.now();
+      const status = await worker.runUntil(async () => {
+        const handle = await startBuild(client, request, { taskQueue });
+        await handle.result();
+        figures.push(`three-checkpoint build on the PostgreSQL server: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        return buildStatus(client, label);
+      });
+
+      expect(status.status).toBe('completed');
+      expect(status.checkpoints.map((c) => c.status)).toEqual(['completed', 'completed', 'completed']);
+      expect(gitIn(repo, 'log', '--format=%s', `nightshift/${label}`).split('\n')).toEqual(['checkpoint-3: Step 3', 'checkpoint-2: Step 2', 'checkpoint-1: Step 1', 'initial']);
+      // Nightshift's search attributes are registered on this server: the build is found by its label.
+      const found = await eventually(async () => {
+        const { count } = await client.workflow.count(`NightshiftLabel = '${label}' AND NightshiftStatus = 'completed'`);
+        return count > 0 ? count : undefined;
+      }, 30_000, 'the build in visibility by NightshiftLabel');
+      expect(found).toBe(1);
+    } finally {
+      await connection.close();
+      await nativeConnection.close();
+    }
+
+    expect(await stop(server)).toBe(0);
+    server = undefined;
+  }, 25 * 60_000);
+});
