@@ -1,5 +1,6 @@
 import { type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { EnvironmentError } from '../model/errors';
 import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/searchAttributes';
 
 /** `--search-attribute` flags for `temporal server start-dev`. */
@@ -21,6 +22,14 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
   } catch (err) {
     // Another worker may have registered them at the same moment.
-    if (!/already exists/i.test((err as Error).message)) throw err;
+    if (/already exists/i.test((err as Error).message)) return;
+    // Temporal Cloud does not take search attributes through the operator API.
+    if (/permission|denied|unimplemented|not supported/i.test((err as Error).message)) {
+      throw new EnvironmentError(
+        `cannot register Nightshift's search attributes on namespace ${namespace}: ${(err as Error).message}`,
+        `Add them once as Keyword attributes (on Temporal Cloud: the namespace's Custom Search Attributes in the Cloud UI, or tcld namespace search-attributes add): ${missing.join(', ')}.`,
+      );
+    }
+    throw err;
   }
 }
