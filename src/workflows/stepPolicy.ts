@@ -12,6 +12,7 @@
  * | resumed agent session gone             | runs again at once, fresh agent session | no         |
  * | rate-limited                           | parks until the reset; 20 in a row: person (`rate-limited`) | no |
  * | auth, budget-exceeded, permission-blocked, stuck | the person, at once, with the reason | no     |
+ * (stuck: the agent said so, or the same last line 3 failures in a row while attempts remain)
  * | transient failure, crash, too long     | retried after the interval; last attempt: person (`escalated`) | yes |
  * | stalled                                | retried after the interval; last attempt: person (`stalled`)   | yes |
  */
@@ -165,7 +166,10 @@ function decideFailure(ending: Extract<StepEnding, { kind: 'failed' }>, counters
   }
   let failureClass = ending.failureClass;
   let error = ending.error;
-  if (failureClass === 'transient' && isStuck(counters.recentFailures, ending.lastLine, STUCK_REPEATS)) {
+  // Going in circles escalates early only when that saves attempts: on the last one it is a plain
+  // failure, and the person sees `escalated` with the attempt count.
+  const lastAttempt = counters.attempts + 1 >= ctx.maxAttempts;
+  if (failureClass === 'transient' && !lastAttempt && isStuck(counters.recentFailures, ending.lastLine, STUCK_REPEATS)) {
     failureClass = 'stuck';
     error = `the same output ${STUCK_REPEATS} sessions in a row: ${ending.lastLine ?? ''}`;
   }

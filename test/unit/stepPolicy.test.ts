@@ -174,6 +174,18 @@ describe('the step policy: what each ending means', () => {
     expect(v.record?.outcome).toBe('stuck');
   });
 
+  it('the same last line on what is the last attempt anyway is a plain failure: escalated, with the count', () => {
+    const same = failed('transient', { lastLine: 'compile error' });
+    let c = freshCounters();
+    c = judgeSession(same, c, ctx).counters;
+    c = judgeSession(same, c, ctx).counters;
+    const v = judgeSession(same, c, ctx);
+    expect(v.decision).toMatchObject({ kind: 'escalate', reason: 'escalated', message: expect.stringContaining('failed 3 times') });
+    expect(v.counters.attempts).toBe(3);
+    // An agent that reports stuck itself goes to the person at once, whatever the count.
+    expect(judgeSession(failed('stuck'), counters({ attempts: 2 }), ctx).decision).toMatchObject({ kind: 'escalate', reason: 'stuck' });
+  });
+
   it('different last lines are not stuck, and only the last five are kept', () => {
     let c = freshCounters();
     for (let i = 0; i < 8; i++) c = judgeSession(failed('transient', { lastLine: `try ${i}` }), c, { ...ctx, maxAttempts: 100 }).counters;
