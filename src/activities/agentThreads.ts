@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Usage } from '../agents/types';
@@ -36,4 +36,32 @@ export function writeThreadUsage(file: string, usage: Usage): void {
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(usage));
   renameSync(tmp, file);
+}
+
+/**
+ * The agent thread a step was running when its session was cancelled (`pause --now`, the stall
+ * timer, a skip). Codex names its thread only in its output, which the workflow never sees from a
+ * cancelled session, so the worker remembers it and the step's next session resumes it. A session
+ * that ends on its own reports its thread to the workflow and clears this.
+ */
+export function interruptedThreadFile(layout: HomeLayout, label: string, step: string): string {
+  return join(layout.buildDir(label), 'agent-threads', `interrupted-${step.replace(/[^A-Za-z0-9._-]/g, '_')}.txt`);
+}
+
+export function readInterruptedThread(file: string): string | undefined {
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    return /^[A-Za-z0-9._-]{1,200}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeInterruptedThread(file: string, threadId: string): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, threadId);
+}
+
+export function clearInterruptedThread(file: string): void {
+  rmSync(file, { force: true });
 }

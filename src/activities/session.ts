@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -8,7 +8,7 @@ import { redactSecrets } from '../agents/redact';
 import type { OutputParser } from '../agents/types';
 import { progressSignal } from '../workflows/messages';
 import { type HomeLayout, pad } from './paths';
-import { readThreadUsage, threadUsageFile, writeThreadUsage } from './agentThreads';
+import { clearInterruptedThread, interruptedThreadFile, readInterruptedThread, readThreadUsage, threadUsageFile, writeInterruptedThread, writeThreadUsage } from './agentThreads';
 import { killGroup, killRecordedGroup, spawnGroup, writePidRecord } from './process';
 import type { SessionInput, SessionResult } from './types';
 
@@ -63,19 +63,31 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
   const orphan = await killRecordedGroup(pidFile);
 
   const adapter = adapterFor(input.agent);
+  // An agent that names its thread only in its output (codex) resumes the thread a cancelled session of this step left.
+  const interruptedFile = interruptedThreadFile(layout, label, `checkpoint-${input.checkpointId}-group-${input.taskGroupId}`);
+  const interrupted = adapter.supportsResume && !input.resumeSessionId && !input.agentSessionId ? readInterruptedThread(interruptedFile) : undefined;
+  const resumeSessionId = input.resumeSessionId ?? interrupted;
   // Codex counts a resumed thread's earlier sessions in its totals: this session's share needs the last total.
-  const priorUsage = input.resumeSessionId ? readThreadUsage(threadUsageFile(layout, label, input.resumeSessionId)) : undefined;
+  const priorUsage = resumeSessionId ? readThreadUsage(threadUsageFile(layout, label, resumeSessionId)) : undefined;
   const invocation = {
     prompt: input.prompt,
     promptFile,
     completionPromise: input.completionPromise ?? 'DONE',
     ...invocationOptions(input.agent),
     ...(input.maxBudgetUsd ? { maxBudgetUsd: input.maxBudgetUsd } : {}),
-    ...(input.resumeSessionId ? { resumeSessionId: input.resumeSessionId } : input.agentSessionId ? { sessionId: input.agentSessionId } : {}),
+    ...(resumeSessionId ? { resumeSessionId } : input.agentSessionId ? { sessionId: input.agentSessionId } : {}),
     ...(priorUsage ? { priorUsage } : {}),
   };
-  const argv = adapter.argv(invocation);
+  let argv: string[];
+  try {
+    argv = adapter.argv(invocation);
+  } catch (e) {
+    // A request the adapter cannot run (aider without a model) will not improve on retry.
+    throw ApplicationFailure.nonRetryable((e as Error).message, 'AgentMisconfigured');
+  }
   const parser: OutputParser = adapter.parser(invocation);
+  // Caches the CLI leaves in the worktree go after the session, unless they were there before it.
+  const scratch = (adapter.scratchPaths ?? []).map((p) => join(input.worktree, p)).filter((p) => !existsSync(p));
 
   const transcript = createWriteStream(transcriptPath, { flags: 'a' });
   transcript.write(
@@ -116,6 +128,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
       cwd: input.worktree,
       env: {
         ...process.env,
+        ...(adapter.env?.(invocation) ?? {}),
         // The request's plain settings (`--env`), then Nightshift's own, then the worker's env file (secrets), which wins.
         ...(input.agent.env ?? {}),
         NIGHTSHIFT_BUILD_ID: input.workflowId,
@@ -174,8 +187,9 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
     err.end();
     sendProgress();
     const parsed = parser.result();
-    const threadId = parsed.sessionId ?? input.resumeSessionId;
+    const threadId = parsed.sessionId ?? resumeSessionId;
     if (parsed.threadUsage && threadId) writeThreadUsage(threadUsageFile(layout, label, threadId), parsed.threadUsage);
+    clearInterruptedThread(interruptedFile);
     transcript.end(`\n# exited ${exit.signal ? `by ${exit.signal}` : `with ${exit.code}`} after ${Date.now() - started}ms\n`);
     const overSpent = input.maxBudgetUsd !== undefined && (parsed.costUsd ?? 0) > input.maxBudgetUsd;
     const failureClass = overBudget || overSpent ? 'budget-exceeded' : classifyExit(parsed, exit.code, exit.signal);
@@ -193,7 +207,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
       costUsd: parsed.costUsd,
       usage: parsed.usage,
       turns: parsed.turns,
-      agentSessionId: parsed.sessionId ?? input.resumeSessionId ?? input.agentSessionId ?? null,
+      agentSessionId: parsed.sessionId ?? resumeSessionId ?? input.agentSessionId ?? null,
       model: parsed.model,
       failureClass,
       failureMessage: parsed.failureMessage ?? (overBudget || overSpent ? `spent more than the session budget of $${input.maxBudgetUsd}` : null),
@@ -202,6 +216,8 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
     };
   } catch (e) {
     await killGroup(proc.pid);
+    const thread = parser.result().sessionId;
+    if (thread && !input.agentSessionId) writeInterruptedThread(interruptedFile, thread);
     const shutdown = ctx.cancellationDetails?.workerShutdown ?? false;
     transcript.end(`\n# cancelled${shutdown ? ' (worker shutting down)' : ''}: process group ${proc.pid} killed\n`);
     if (shutdown) throw ApplicationFailure.retryable('the worker shut down during the session', 'WorkerShutdown');
@@ -210,5 +226,6 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
   } finally {
     clearInterval(beat);
     rmSync(pidFile, { force: true });
+    for (const path of scratch) rmSync(path, { recursive: true, force: true });
   }
 }
