@@ -78,3 +78,49 @@ export function priceUsage(
     (uncached * price.input + cached * price.cachedInput + usage.outputTokens * price.output) / 1_000_000
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Gemini
+// ---------------------------------------------------------------------------------------------
+
+const GEMINI_3_PRO: ModelPrice = { input: 2, cachedInput: 0.2, output: 12 };
+const GEMINI_3_FLASH: ModelPrice = { input: 0.5, cachedInput: 0.05, output: 3 };
+const GEMINI_25_PRO: ModelPrice = { input: 1.25, cachedInput: 0.125, output: 10 };
+const GEMINI_25_FLASH: ModelPrice = { input: 0.3, cachedInput: 0.03, output: 2.5 };
+const GEMINI_25_FLASH_LITE: ModelPrice = { input: 0.1, cachedInput: 0.01, output: 0.4 };
+
+/**
+ * Gemini API paid-tier list prices for prompts up to 200k tokens, USD per million tokens, as in
+ * litellm 1.81.10's model_prices_and_context_window.json (shipped with aider-chat 0.86.2), which
+ * follows https://ai.google.dev/gemini-api/docs/pricing. Longer prompts cost more on the pro models
+ * (2.5 pro: 2.50 in / 15 out; 3 pro: 4 / 18): estimates, like every price here. Gemini reports
+ * `prompt` tokens including the cached ones, as OpenAI does, so `priceUsage` applies unchanged.
+ */
+export const GEMINI_MODEL_PRICES: PriceTable = {
+  'gemini-3-pro': GEMINI_3_PRO,
+  'gemini-3-flash': GEMINI_3_FLASH,
+  'gemini-2.5-pro': GEMINI_25_PRO,
+  'gemini-2.5-flash': GEMINI_25_FLASH,
+  'gemini-2.5-flash-lite': GEMINI_25_FLASH_LITE,
+  'gemini-flash-latest': GEMINI_25_FLASH,
+  'gemini-flash-lite-latest': GEMINI_25_FLASH_LITE,
+  'gemini-2.0-flash': { input: 0.1, cachedInput: 0.025, output: 0.4 },
+  'gemini-2.0-flash-lite': { input: 0.075, cachedInput: 0.01875, output: 0.3 },
+};
+
+/** Newer models than the table knows (gemini-cli picks them: `gemini-3.1-pro-preview`) cost what the newest of their tier does. */
+const GEMINI_TIERS: [RegExp, ModelPrice][] = [
+  [/flash-lite/, GEMINI_25_FLASH_LITE],
+  [/flash/, GEMINI_3_FLASH],
+  [/pro/, GEMINI_3_PRO],
+];
+
+/**
+ * USD for one Gemini model's usage: the table's entry (exact or longest prefix, or its `default`),
+ * else the newest price of the model's tier (pro, flash, flash-lite); null for a model of no known tier.
+ */
+export function priceGemini(model: string, usage: Usage, table: PriceTable = GEMINI_MODEL_PRICES): number | null {
+  const name = model.toLowerCase().replace(/^[a-z0-9_-]+\//, '');
+  const price = priceFor(name, table) ?? GEMINI_TIERS.find(([tier]) => tier.test(name))?.[1] ?? null;
+  return price ? priceUsage(name, usage, { [name]: price }) : null;
+}

@@ -78,6 +78,13 @@ export interface AgentAdapter {
   readonly supportsResume: boolean;
   argv(ctx: InvocationContext): string[];
   parser(ctx: InvocationContext): OutputParser;
+  /** Environment the CLI needs to print readable output (aider: a wide COLUMNS, or its lines wrap). */
+  env?(ctx: InvocationContext): Record<string, string>;
+  /**
+   * Caches the CLI writes into its working directory (aider's repo-map cache), relative to it: removed
+   * after each session when the session created them, so no commit picks them up.
+   */
+  readonly scratchPaths?: readonly string[];
 }
 
 export function emptyParsedOutput(): ParsedOutput {

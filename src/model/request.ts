@@ -45,6 +45,11 @@ export const AgentSpecSchema = z
   .refine((a) => a.kind !== 'command' || a.command !== undefined, {
     message: '--agent command needs --agent-command "<program> <args>"',
     path: ['command'],
+  })
+  // Without a model aider opens a browser to log in and waits for it: headless, that is forever.
+  .refine((a) => a.kind !== 'aider' || a.model !== undefined, {
+    message: '--agent aider needs --model (for example --model sonnet or --model openai/gpt-4.1): without one aider opens a browser to log in and waits',
+    path: ['model'],
   });
 export type AgentSpec = z.infer<typeof AgentSpecSchema>;
 

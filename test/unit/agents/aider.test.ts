@@ -1,39 +1,39 @@
-import { aiderAgent } from '../../../src/agents/aider';
+import { AiderModelMissingError, aiderAgent } from '../../../src/agents/aider';
 import { classifyExit } from '../../../src/agents/classify';
 import { clock, context, feed, fixture } from './feed';
 
 const agent = aiderAgent({ now: clock });
-const parse = (text: string) => feed(agent.parser(context()), text);
+const parse = (text: string, model = 'openai/gpt-4o-mini') => feed(agent.parser(context({ model, completionPromise: 'DONE' })), text);
 
 describe('aider argv', () => {
-  it('sends the prompt file non-interactively', () => {
+  it('sends the prompt file non-interactively, with the model, and leaves commits and the worktree to Nightshift', () => {
     expect(agent.name).toBe('aider');
     expect(agent.supportsResume).toBe(false);
-    expect(agent.argv(context())).toEqual([
-      'aider',
-      '--yes-always',
-      '--no-pretty',
-      '--message-file',
-      '/tmp/nightshift/prompt.md',
-    ]);
+    const argv = agent.argv(context({ model: 'sonnet', promptFile: '/tmp/ns/sessions/session-003.prompt.md' }));
+    expect(argv.slice(0, 3)).toEqual(['aider', '--model', 'sonnet']);
+    expect(argv.slice(-2)).toEqual(['--message-file', '/tmp/ns/sessions/session-003.prompt.md']);
+    expect(argv).toEqual(
+      expect.arrayContaining(['--yes-always', '--no-pretty', '--no-stream', '--no-auto-commits', '--no-dirty-commits', '--no-gitignore', '--no-check-update', '--analytics-disable', '--no-detect-urls']),
+    );
+    const after = (flag: string) => argv[argv.indexOf(flag) + 1];
+    expect(after('--chat-history-file')).toBe('/tmp/ns/sessions/session-003.aider-chat.md');
+    expect(after('--input-history-file')).toBe('/tmp/ns/sessions/session-003.aider-input');
   });
 
-  it('adds the model', () => {
-    expect(agent.argv(context({ model: 'sonnet' }))).toEqual([
-      'aider',
-      '--yes-always',
-      '--no-pretty',
-      '--message-file',
-      '/tmp/nightshift/prompt.md',
-      '--model',
-      'sonnet',
-    ]);
+  it('is never started without a model: it would open a browser and wait', () => {
+    expect(() => agent.argv(context())).toThrow(AiderModelMissingError);
+    expect(() => agent.argv(context())).toThrow(/--model/);
+  });
+
+  it('asks for a wide console and names its repo-map cache as scratch', () => {
+    expect(agent.env?.(context({ model: 'sonnet' }))).toEqual({ COLUMNS: expect.stringMatching(/^\d{4,}$/) });
+    expect(agent.scratchPaths).toEqual(['.aider.tags.cache.v4']);
   });
 });
 
 describe('aider text parser', () => {
   it('reads a session with a retried rate limit', () => {
-    const parsed = parse(fixture('aider-output.txt'));
+    const parsed = feed(agent.parser(context({ model: 'sonnet' })), fixture('aider-output.txt'));
     expect(parsed).toMatchObject({
       model: 'anthropic/claude-sonnet-4-20250514',
       costUsd: 0.2,
@@ -86,5 +86,66 @@ describe('aider text parser', () => {
       failureClass: 'transient',
       failureMessage: 'litellm.APIConnectionError: Connection error.',
     });
+  });
+
+  it('joins a token report a narrow console wrapped, and a cost on a line of its own', () => {
+    const wrapped = parse('Tokens: 12k sent, 2.3k cache write, 1.1k cache hit, 845\nreceived. Cost: $0.05 message, $0.20\nsession.\n\nApplied edit to a.ts');
+    expect(wrapped).toMatchObject({ costUsd: 0.2, usage: { inputTokens: 12000, cachedInputTokens: 1100, outputTokens: 845 }, turns: 1 });
+    const ownLine = parse('Tokens: 12k sent, 2.3k cache write, 1.1k cache hit, 845 received.\nCost: $0.05 message, $0.20 session.');
+    expect(ownLine.costUsd).toBe(0.2);
+    const noCost = parse('Tokens: 852 sent, 26 received.\n\nhello.txt\nApplied edit to hello.txt');
+    expect(noCost).toMatchObject({ costUsd: null, usage: { inputTokens: 852, outputTokens: 26 } });
+  });
+
+  it('a report still waiting for its cost line is read mid-session and completed later', () => {
+    const parser = agent.parser(context({ model: 'sonnet' }));
+    parser.line('Tokens: 12k sent, 2.3k cache write, 1.1k cache hit, 845 received.', 'stdout');
+    expect(parser.result()).toMatchObject({ turns: 1, costUsd: null });
+    parser.line('Cost: $0.05 message, $0.20 session.', 'stdout');
+    expect(parser.result()).toMatchObject({ turns: 1, costUsd: 0.2 });
+  });
+});
+
+describe('aider 0.86.2 as the real CLI prints it', () => {
+  it('a session: the reply is the last line, not the bookkeeping after it; tokens and cost read', () => {
+    const parsed = parse(fixture('aider-real-success.txt'));
+    expect(parsed).toMatchObject({
+      model: 'openai/gpt-4o-mini',
+      usage: { inputTokens: 12000, cachedInputTokens: 0, outputTokens: 678 },
+      costUsd: 0.0023,
+      turns: 1,
+      promiseSeen: true,
+      lastLine: 'All done <promise>DONE</promise>',
+      failureClass: null,
+      devNotes: [{ category: 'decision', content: 'wrote the file hello.txt with a greeting because the plan asked for a friendly greeting in the repository root' }],
+    });
+    expect(classifyExit(parsed, 0, null)).toBeNull();
+  });
+
+  it('a refused key (exit 0) is auth, with the key variable of the model provider to set', () => {
+    const parsed = parse(fixture('aider-real-401.txt'));
+    expect(parsed).toMatchObject({ isError: true, failureClass: 'auth' });
+    expect(parsed.failureMessage).toMatch(/^aider cannot log in: litellm\.AuthenticationError: .*Incorrect API key provided/);
+    expect(parsed.failureMessage).toContain('set OPENAI_API_KEY for the worker');
+    expect(parsed.lastLine).toBe(parsed.failureMessage);
+    expect(classifyExit(parsed, 0, null)).toBe('auth');
+    expect(parse(fixture('aider-real-401-narrow.txt')).failureClass).toBe('auth');
+    expect(parse(fixture('aider-real-401.txt'), 'sonnet').failureMessage).toContain('set ANTHROPIC_API_KEY');
+  });
+
+  it('a missing key names the variable aider itself found unset', () => {
+    const parsed = parse(fixture('aider-real-nokey.txt'), 'some-unknown-model');
+    expect(parsed.failureClass).toBe('auth');
+    expect(parsed.failureMessage).toContain('set OPENAI_API_KEY for the worker');
+  });
+
+  it('gave up on a rate limit after its own retries: rate-limited; wrapped at 80 columns the reset is lost, so aider runs wide', () => {
+    const parsed = parse(fixture('aider-real-429-narrow.txt'));
+    expect(parsed).toMatchObject({ isError: true, failureClass: 'rate-limited' });
+    expect(classifyExit(parsed, 0, null)).toBe('rate-limited');
+    const wide = parse(
+      'litellm.RateLimitError: RateLimitError: OpenAIException - Rate limit reached for gpt-4o-mini. Please try again in 7s.\nThe API provider has rate limited you. Try again later or check your quotas.\n',
+    );
+    expect(wide.resetAt).toBe('2025-11-21T10:00:07.000Z');
   });
 });

@@ -1,4 +1,4 @@
-import { DEFAULT_MODEL_PRICES, priceFor, priceUsage } from '../../../src/agents/pricing';
+import { DEFAULT_MODEL_PRICES, priceFor, priceGemini, priceUsage } from '../../../src/agents/pricing';
 
 const usage = (inputTokens: number, cachedInputTokens: number, outputTokens: number) => ({
   inputTokens,
@@ -28,5 +28,27 @@ describe('pricing', () => {
     expect(priceFor('some-new-model')).toBe(DEFAULT_MODEL_PRICES.default);
     expect(priceFor(null)).toBe(DEFAULT_MODEL_PRICES.default);
     expect(priceUsage('unknown', usage(1, 0, 1), { m: { input: 1, cachedInput: 1, output: 1 } })).toBeNull();
+  });
+});
+
+describe('gemini prices', () => {
+  const usage = { inputTokens: 1_000_000, cachedInputTokens: 400_000, outputTokens: 100_000 };
+
+  it('prices known models, dated or provider-prefixed names by their family', () => {
+    // 2.5 pro: 0.6M uncached at 1.25, 0.4M cached at 0.125, 0.1M out at 10.
+    expect(priceGemini('gemini-2.5-pro', usage)).toBeCloseTo(0.75 + 0.05 + 1, 10);
+    expect(priceGemini('gemini/gemini-2.5-flash-lite-preview-09-2025', usage)).toBeCloseTo(0.06 + 0.004 + 0.04, 10);
+    expect(priceGemini('gemini-2.5-flash', usage)).toBeCloseTo(0.18 + 0.012 + 0.25, 10);
+  });
+
+  it('prices newer models than the table knows at the newest price of their tier', () => {
+    expect(priceGemini('gemini-3.1-pro-preview', usage)).toBe(priceGemini('gemini-3-pro-preview', usage));
+    expect(priceGemini('gemini-3.5-flash-lite', usage)).toBe(priceGemini('gemini-2.5-flash-lite', usage));
+    expect(priceGemini('gemini-3.8-flash', usage)).toBe(priceGemini('gemini-3-flash-preview', usage));
+    expect(priceGemini('gemma-3-27b-it', usage)).toBeNull();
+  });
+
+  it('a table of your own wins', () => {
+    expect(priceGemini('gemini-2.5-pro', usage, { 'gemini-2.5-pro': { input: 0, cachedInput: 0, output: 1 } })).toBeCloseTo(0.1, 10);
   });
 });

@@ -23,7 +23,8 @@ describe('registry', () => {
 
   it('builds argv as an array whose first word is the program', () => {
     for (const name of AGENT_NAMES) {
-      const argv = AGENT_ADAPTERS[name]().argv(context({ prompt: 'a; rm -rf / && echo "$HOME"' }));
+      // Every CLI gets a model: aider refuses to start without one.
+      const argv = AGENT_ADAPTERS[name]().argv(context({ prompt: 'a; rm -rf / && echo "$HOME"', model: 'm' }));
       expect(argv[0]).toBe(name);
       expect(argv.every((arg) => typeof arg === 'string')).toBe(true);
     }
