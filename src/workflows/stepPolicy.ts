@@ -5,7 +5,7 @@
  *
  * | how the session ended                  | what happens                         | attempt spent |
  * |----------------------------------------|--------------------------------------|---------------|
- * | done                                   | the step goes on                     | -             |
+ * | done                                   | the step goes on (attempts kept on record) | -       |
  * | pause `--now` or skip                  | runs again once the pause/skip lets  | no            |
  * | worker shut down gracefully            | runs again at once on another worker | no            |
  * | worker lost (heartbeat timeout)        | runs again at once; 10 in a row: person (`worker-lost`) | no |
@@ -138,7 +138,8 @@ export function judgeSession(ending: StepEnding, counters: StepCounters, ctx: St
   });
   switch (ending.kind) {
     case 'done':
-      return keep({ kind: 'done' }, freshCounters());
+      // The attempts it took stay on record (`status` shows them); everything else starts over.
+      return keep({ kind: 'done' }, { ...freshCounters(), attempts: counters.attempts });
     case 'interrupted':
     case 'handed-over':
       return keep({ kind: 'rerun', why: ending.kind });

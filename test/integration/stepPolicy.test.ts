@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import { retryUpdate, statusQuery } from '../../src/workflows/messages';
 import { loopRetryUpdate, loopStatusQuery } from '../../src/workflows/loopMessages';
 import { readHome, scenarioBuild, untilStatus } from '../support/builds';
 import { recordHistory } from '../support/histories';
-import { branchSubjects, makeRepo, tempDir, writeJson } from '../support/repo';
+import { branchSubjects, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
 
 let env: TestEnv;
@@ -79,3 +81,53 @@ describe('one step policy: auth goes to the person at once, never spending an at
     });
   });
 });
+
+describe('one step policy: a resumed agent session that is gone', () => {
+  it('starts a fresh agent session at once, without spending an attempt (fake claude)', async () => {
+    const dir = tempDir('gone');
+    const script = writeJson(join(dir, 'script.json'), [
+      { events: [result({ subtype: 'error_during_execution', is_error: true, result: 'API Error: 500 overloaded' })], exit: 1 },
+      { events: [result({ subtype: 'error_during_execution', is_error: true, result: '', errors: ['No conversation found with session ID: $SESSION'] })], exit: 1 },
+      { events: [{ type: 'system', subtype: 'init', session_id: '$SESSION' }, result({ result: 'started over and finished' })], exit: 0 },
+    ]);
+    const log = join(dir, 'argv.jsonl');
+    const taskQueue = env.taskQueue();
+    const { worker } = await env.worker({ taskQueue });
+    const label = `gone-${process.pid}-${Date.now() % 100000}`;
+    const repo = makeRepo();
+    // Two attempts: had the gone session spent one, the build would wait for a person instead.
+    const request = parseBuildRequest({
+      label,
+      repo,
+      plan: samplePlan(1),
+      agent: { kind: 'claude', bin: join(__dirname, '..', 'fixtures', 'agents', 'fake-claude.js'), permissionMode: 'acceptEdits' },
+      policy: { maxAttempts: 2, retryInterval: '1s' },
+    });
+    process.env.FAKE_CLAUDE_SCRIPT = script;
+    process.env.FAKE_CLAUDE_LOG = log;
+    try {
+      await worker.runUntil(async () => {
+        const handle = await startBuild(env.client, request, { taskQueue });
+        expect((await handle.result()).status).toBe('completed');
+        const view = await handle.query(statusQuery);
+        expect(view.checkpoints[0]?.taskGroups[0]?.attempts).toBe(1);
+        expect(view.sessions).toBe(3);
+      });
+    } finally {
+      delete process.env.FAKE_CLAUDE_SCRIPT;
+      delete process.env.FAKE_CLAUDE_LOG;
+    }
+    const argv = readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { argv: string[] }).argv);
+    const after = (a: string[] | undefined, flag: string) => (a && a.includes(flag) ? a[a.indexOf(flag) + 1] : undefined);
+    const first = after(argv[0], '--session-id');
+    expect(after(argv[1], '--resume')).toBe(first);
+    // The third run does not resume the gone session: it starts a new one.
+    expect(argv[2]).not.toContain('--resume');
+    expect(after(argv[2], '--session-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(after(argv[2], '--session-id')).not.toBe(first);
+  });
+});
+
+function result(fields: Record<string, unknown>) {
+  return { type: 'result', subtype: 'success', is_error: false, num_turns: 1, session_id: '$SESSION', usage: { input_tokens: 10, output_tokens: 2 }, permission_denials: [], result: 'done', ...fields };
+}

@@ -49,10 +49,10 @@ function result(fields: Partial<SessionResult> = {}): SessionResult {
 }
 
 describe('the step policy: what each ending means', () => {
-  it('done: the step goes on and every count starts over', () => {
+  it('done: the step goes on, the attempts it took stay on record, every other count starts over', () => {
     const v = judgeSession({ kind: 'done' }, counters({ attempts: 2, parks: 3, workerLosses: 4, recentFailures: ['x'] }), ctx);
     expect(v.decision).toEqual({ kind: 'done' });
-    expect(v.counters).toEqual(freshCounters());
+    expect(v.counters).toEqual({ ...freshCounters(), attempts: 2 });
     expect(v.record).toBeNull();
   });
 
@@ -89,6 +89,7 @@ describe('the step policy: what each ending means', () => {
     expect(judgeSession(failed('transient'), c, ctx).counters.workerLosses).toBe(0);
     expect(judgeSession({ kind: 'stalled', error: 'quiet' }, c, ctx).counters.workerLosses).toBe(0);
     expect(judgeSession({ kind: 'done' }, c, ctx).counters.workerLosses).toBe(0);
+    expect(judgeSession({ kind: 'done' }, counters({ recentFailures: ['a', 'a'] }), ctx).counters.recentFailures).toEqual([]);
     // A hand-over or a pause says nothing about lost workers.
     expect(judgeSession({ kind: 'handed-over' }, c, ctx).counters.workerLosses).toBe(MAX_WORKER_LOSSES - 1);
   });
