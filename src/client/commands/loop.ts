@@ -77,7 +77,8 @@ ${policyOptions}
   --wait                    follow the loop until it stops or needs you
   --json                    machine-readable output
 
-A failing session is retried (--max-attempts, --retry-interval), then waits for you:
+A failing session is retried (--max-attempts, --retry-interval), then waits for you; a missing login
+(auth), a spent budget, a blocked permission or a stuck agent wait for you at once:
   temporal workflow signal --workflow-id loop-NAME --name retry            run it again
   temporal workflow update execute --workflow-id loop-NAME --name override --input '{"note":"why"}'
 Cancel a loop with: temporal workflow cancel --workflow-id loop-NAME
@@ -224,7 +225,7 @@ async function status(client: Client, o: Options, positionals: string[]): Promis
   print(`  cost       $${v.costUsd.toFixed(2)}`);
   print(`  files      ${v.dir}`);
   if (v.lastCommit) print(`  commit     ${v.lastCommit.slice(0, 12)}`);
-  if (v.waiting) print(`  WAITING    ${v.waiting.message.split('\n')[0]}`);
+  if (v.waiting) print(`  WAITING    (${v.waiting.reason}) ${v.waiting.message.split('\n')[0]}`);
   if (v.lastOutput) print(`  agent      ${v.lastOutput.slice(0, 120)}`);
   return 0;
 }
