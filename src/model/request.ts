@@ -37,7 +37,7 @@ export const AgentSpecSchema = z
     maxTurns: z.number().int().positive().optional(),
     permissionMode: z.string().min(1).optional(),
     allowedTools: z.array(z.string().min(1)).optional(),
-    /** codex `--full-auto`, gemini `--yolo`: the agent may act without asking (it cannot ask headless). */
+    /** codex `-c approval_policy="never"`, gemini `--yolo`: the agent may act without asking (it cannot ask headless). */
     autoApprove: z.boolean().optional(),
     /** Plain settings for the agent's environment (`--env KEY=VALUE`); secrets are refused: they come from the worker side. */
     env: AgentEnvSchema.optional(),

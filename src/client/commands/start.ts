@@ -63,9 +63,10 @@ Options:
   --agent-bin PATH        run this executable instead of claude/codex/aider/gemini from PATH
   --model M               the agent's model
   --max-turns N           claude --max-turns
-  --permission-mode M     claude --permission-mode (headless runs cannot answer prompts)
+  --permission-mode M     claude --permission-mode (headless runs cannot answer prompts); codex: the
+                          sandbox (read-only | workspace-write, the default | danger-full-access)
   --allowed-tools LIST    claude --allowedTools, comma-separated
-  --auto-approve          codex --full-auto, gemini --yolo
+  --auto-approve          codex -c approval_policy="never", gemini --yolo
   --scenario FILE         with --agent scripted: what the built-in agent should do
 ${envOption}
 ${policyOptions}
