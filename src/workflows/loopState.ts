@@ -240,7 +240,8 @@ export function finishLoop(state: LoopState, status: LoopStatus, reason: string 
 
 export function validateLoopRetry(state: LoopState): string | undefined {
   if (state.status === 'awaiting-human') return undefined;
-  if (state.attempts > 0 && !isLoopFinished(state)) return undefined;
+  // Waiting out the retry interval after a failed attempt, or parked on a usage limit: end the wait.
+  if ((state.attempts > 0 || state.status === 'rate-limited') && !isLoopFinished(state)) return undefined;
   return `loop ${state.taskName} has no failed session to retry (it is ${state.status})`;
 }
 

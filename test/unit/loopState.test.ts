@@ -171,6 +171,16 @@ describe('loop state', () => {
       expect(s.pendingDecision).toEqual({ kind: 'retry' });
     });
 
+    it('retry while parked on a usage limit ends the park, though no attempt was spent', () => {
+      const s = fresh();
+      beginSession(s);
+      expect(validateLoopRetry(s)).toMatch(/no failed session to retry/);
+      s.status = 'rate-limited';
+      expect(validateLoopRetry(s)).toBeUndefined();
+      applyLoopRetry(s);
+      expect(s.retryNow).toBe(true);
+    });
+
     it('retry during the wait between attempts cuts the wait short', () => {
       const s = fresh();
       beginSession(s);
