@@ -130,6 +130,7 @@ export function cancel(label: string, options: ApiOptions = {}): Promise<void> {
 }
 
 export { buildWorkflowId };
+export { EnqueueRefusedError } from './client/queue';
 export {
   ConflictError,
   EnvironmentError,

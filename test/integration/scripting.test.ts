@@ -49,7 +49,7 @@ async function startWithCli(taskQueue: string, workflowId: string, request: unkn
 /** Event types of a workflow's history, as names like `WorkflowTaskFailed`. */
 async function eventTypes(workflowId: string): Promise<string[]> {
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).map((e) => temporalProto.api.enums.v1.EventType[e.eventType ?? 0]);
+  return (history.events ?? []).map((e) => temporalProto.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType));
 }
 
 describe('a build started with the temporal CLI', () => {
@@ -120,10 +120,106 @@ describe('a build started with the temporal CLI', () => {
       nonRetryable: true,
       message: expect.stringMatching(message),
     });
+    // What `temporal workflow describe` shows (docs/scripting.md).
+    const described = await temporal(['workflow', 'describe', '--workflow-id', workflowId]);
+    expect(described.stdout).toMatch(message);
     // Failed as a workflow, on its first task: no workflow task failed and was retried.
     const events = await eventTypes(workflowId);
     expect(events.filter((t) => /WORKFLOW_TASK_FAILED/.test(t))).toEqual([]);
     expect(events.filter((t) => /WORKFLOW_TASK_STARTED/.test(t))).toHaveLength(1);
+  });
+});
+
+describe('loops and queue entries from the temporal CLI', () => {
+  it('runs a loop from a JSON request', async () => {
+    const taskQueue = env.taskQueue();
+    const { worker } = await env.worker({ taskQueue });
+    const repo = makeRepo();
+    const scenario = writeJson(join(tempDir('scenario'), 'scenario.json'), {
+      rules: [],
+      otherwise: [{ append: { path: 'notes.txt', content: 'done\n' } }, { print: '<promise>DONE</promise>' }],
+    });
+    const taskName = newLabel('cliloop');
+    const file = writeJson(join(tempDir('request'), 'loop.json'), {
+      taskName,
+      task: 'Write the notes file',
+      repo,
+      mode: 'lightweight',
+      maxSessions: 1,
+      agent: { kind: 'scripted', scenario },
+    });
+    const result = await worker.runUntil(async () => {
+      const started = await temporal([
+        'workflow',
+        'start',
+        '--type',
+        'loopWorkflow',
+        '--task-queue',
+        taskQueue,
+        '--workflow-id',
+        `loop-${taskName}`,
+        '--input-file',
+        file,
+      ]);
+      expect(started.code).toBe(0);
+      return env.client.workflow.getHandle(`loop-${taskName}`).result();
+    });
+    expect(result).toMatchObject({ status: 'completed', sessions: 1 });
+  });
+
+  it('starts a queue and enqueues an entry that builds', async () => {
+    const taskQueue = env.taskQueue();
+    const { worker } = await env.worker({ taskQueue });
+    const repo = makeRepo();
+    const queue = newLabel('q');
+    const label = newLabel('entry');
+    const entry = writeJson(join(tempDir('entry'), 'entry.json'), {
+      entry: {
+        label,
+        name: 'Summary script',
+        description: 'Build a small Python script that reads a CSV file and writes a summary report',
+        criteria: ['summary report written'],
+        addedAt: new Date().toISOString(),
+        repo,
+        kind: 'plan',
+        plan: samplePlan(1),
+      },
+    });
+    await worker.runUntil(async () => {
+      const started = await temporal([
+        'workflow',
+        'start',
+        '--type',
+        'queueWorkflow',
+        '--task-queue',
+        taskQueue,
+        '--workflow-id',
+        `queue-${queue}`,
+        '--input',
+        JSON.stringify({ name: queue }),
+        '--id-conflict-policy',
+        'UseExisting',
+      ]);
+      expect(started.code).toBe(0);
+      const added = await temporal([
+        'workflow',
+        'update',
+        'execute',
+        '--workflow-id',
+        `queue-${queue}`,
+        '--name',
+        'enqueue',
+        '--input-file',
+        entry,
+      ]);
+      expect(added.code).toBe(0);
+      expect(added.stdout).toContain(`build-${label}`);
+      expect(await env.client.workflow.getHandle(`build-${label}`).result()).toMatchObject({
+        status: 'completed',
+      });
+      await env.client.workflow.getHandle(`queue-${queue}`).terminate('test done');
+    });
+    expect(branchSubjects(repo, label)).toEqual(['checkpoint-1: Step 1']);
   });
 });
 
