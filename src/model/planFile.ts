@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidDocumentError, NotFoundError } from './errors';
+import { jsonSyntaxProblem } from './jsonText';
 import { type Plan, PlanSchema } from './plan';
 import { describeIssues } from './zodIssues';
 
@@ -19,7 +20,7 @@ export function parsePlanText(text: string, file: string): Plan {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new InvalidDocumentError(file, [`not valid JSON (${(err as Error).message})`]);
+    throw new InvalidDocumentError(file, [jsonSyntaxProblem(err, text)], 'See docs/plan-format.md for the plan format.');
   }
   const parsed = PlanSchema.safeParse(json);
   if (!parsed.success) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { InvalidDocumentError, InvalidInputError, NotFoundError } from './errors';
+import { jsonSyntaxProblem } from './jsonText';
 import type { Plan } from './plan';
 import { parsePlanText } from './planFile';
 
@@ -47,15 +48,23 @@ export function loadSeedSession(
     );
   }
   let state: SeedState;
+  const stateText = readFileSync(statePath, 'utf8');
   try {
-    state = JSON.parse(readFileSync(statePath, 'utf8')) as SeedState;
+    state = JSON.parse(stateText) as SeedState;
   } catch (err) {
-    throw new InvalidDocumentError(statePath, [`not valid JSON (${(err as Error).message})`], `Fix the file, or recreate the session with \`/session:spec\`.`);
+    throw new InvalidDocumentError(statePath, [jsonSyntaxProblem(err, stateText)], `Fix the file, or recreate the session with \`/session:spec\`.`);
+  }
+  if (!state || typeof state !== 'object' || Array.isArray(state)) {
+    throw new InvalidDocumentError(statePath, ['(root): expected an object like {"phases": {"plan": {"status": "finalized"}}, ...}'], 'Fix the file, or recreate the session with `/session:spec`.');
   }
   const planPath = join(dir, 'plan.json');
   if (!existsSync(planPath)) throw new NotFoundError(`Session '${sessionId}' has no plan.json (${planPath}).`);
   if (state.phases?.plan?.status !== 'finalized') {
     throw new InvalidInputError(`Plan is not finalized. Use \`/session:plan ${sessionId} finalize\` first.`);
+  }
+  const done = state.plan_state?.checkpoints_completed;
+  if (done !== undefined && done !== null && !Array.isArray(done)) {
+    throw new InvalidDocumentError(statePath, [`plan_state.checkpoints_completed: expected a list of checkpoint numbers, got ${JSON.stringify(done)}`]);
   }
   const plan = parsePlanText(readFileSync(planPath, 'utf8'), planPath);
   return { plan, sessionDir: relative(repo, dir), completed: completedCheckpoints(plan, state), ...target(plan, opts) };

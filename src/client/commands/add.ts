@@ -3,12 +3,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { runUrl } from '../../config/connection';
-import { parseBuildQueueMd } from '../../model/buildQueueMd';
-import { InvalidInputError } from '../../model/errors';
+import { type ParsedBuildQueue, parseBuildQueueMd } from '../../model/buildQueueMd';
+import { InvalidDocumentError, InvalidInputError } from '../../model/errors';
+import { TimeZoneSchema } from '../../model/offHours';
+import type { Plan } from '../../model/plan';
 import { loadPlanFile } from '../../model/planFile';
 import { PRIORITIES, type QueueEntryInput } from '../../model/queueEntry';
 import { AGENT_KINDS, slugify } from '../../model/request';
 import type { EnqueueAnswer, EnqueueRequest } from '../../workflows/queueMessages';
+import { initialQueueState, prepareEnqueue } from '../../workflows/queueState';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { type Connected, withClient } from '../connect';
 import { agentEnvFromFlags, envFlag, envOption, envSpec } from '../envFlags';
@@ -29,7 +32,7 @@ const Options = z
     plan: z.string().optional(),
     loop: z.string().optional(),
     from: z.string().optional(),
-    tz: z.string().default('UTC'),
+    tz: TimeZoneSchema.default('UTC'),
     repo: z.string({ message: '--repo DIR is required: the git repository the build works in' }),
     label: z.string().optional(),
     base: z.string().optional(),
@@ -104,7 +107,8 @@ ${policyOptions}
   --json                  machine-readable answer
 
 Answers the label and its position (0: building now), or every reason it was refused (exit 2, nothing queued).
-With --from: exit 0 when every entry was queued or skipped, 2 when any was refused.
+With --from: exit 0 when every entry was queued or skipped, 2 when any was refused; a line of the file it
+cannot read refuses the whole file (exit 2, its line named) before anything is queued.
 
 Examples:
   nightshift add --name "Spotify Integration" --desc "Build OAuth integration with the Spotify API that fetches liked songs and creates weekly playlists" \\
@@ -116,12 +120,24 @@ Examples:
     if (spawnSync('git', ['-C', repo, 'rev-parse', '--git-dir']).status !== 0) {
       throw new InvalidInputError(`${repo} is not a git repository`, '--repo', 'Point --repo at the repository the agent should work in.');
     }
+    // Every file and flag is read before anything is sent: bad input never queues half of itself.
+    const plan = o.plan ? loadPlanFile(resolve(o.plan)) : undefined;
+    const from = o.from ? readQueueFile(resolve(o.from), o.tz) : undefined;
+    const one = from ? undefined : { entry: entryOf(o, repo, plan), ...runSettings(o) };
+    const refused = one ? problemsOf(one, o.queue) : [];
+    if (one && refused.length > 0) {
+      // Refused here the way the queue would refuse it, so nothing is sent (and no worker is needed to say no).
+      const label = String(one.entry.label);
+      if (!o.json) throw new EnqueueRefusedError(label, refused);
+      printJson({ accepted: false, label, reasons: refused });
+      return 2;
+    }
     // The queue answers once a worker has run it: say so if that takes a while, rather than hang silently.
     const hint = setTimeout(() => process.stderr.write('waiting for a worker to run the queue (is `nightshift worker` running?)...\n'), 5000);
     try {
       return await withClient(async (c) => {
         await warnIfNoWorker(c.client, c.namespace);
-        return o.from ? addFrom(c, o, repo) : addOne(c, o, repo);
+        return from ? addFrom(c, o, repo, from) : addOne(c, o, one as EnqueueRequest);
       });
     } finally {
       clearTimeout(hint);
@@ -147,9 +163,15 @@ function target(o: AddOptions) {
   return { queue: o.queue };
 }
 
-async function addOne(c: Connected, o: AddOptions, repo: string): Promise<number> {
+/** What the queue's enqueue validator would refuse, decided without it: the entry's own problems. */
+function problemsOf(request: EnqueueRequest, queue: string): string[] {
+  const prepared = prepareEnqueue(initialQueueState(queue), request);
+  return 'problems' in prepared ? prepared.problems : [];
+}
+
+function entryOf(o: AddOptions, repo: string, plan: Plan | undefined): QueueEntryInput {
   const name = o.name as string;
-  const entry: QueueEntryInput = {
+  return {
     label: o.label ?? slugify(name),
     name,
     description: o.desc ?? '',
@@ -162,12 +184,15 @@ async function addOne(c: Connected, o: AddOptions, repo: string): Promise<number
     addedAt: new Date().toISOString(),
     repo,
     kind: o.plan ? 'plan' : 'loop',
-    ...(o.plan ? { plan: loadPlanFile(resolve(o.plan)) } : {}),
+    ...(plan ? { plan } : {}),
     ...(o.loop ? { loopTask: o.loop } : {}),
   };
+}
+
+async function addOne(c: Connected, o: AddOptions, request: EnqueueRequest): Promise<number> {
   let answer: EnqueueAnswer;
   try {
-    answer = await enqueue(c.client, { entry, ...runSettings(o) }, target(o));
+    answer = await enqueue(c.client, request, target(o));
   } catch (err) {
     if (err instanceof EnqueueRefusedError && o.json) {
       printJson({ accepted: false, label: err.label, reasons: err.reasons });
@@ -197,15 +222,29 @@ type ImportResult =
   | { name: string; label: string; result: 'refused'; reasons: string[] }
   | { name: string; label: string; result: 'skipped'; reason: string };
 
-async function addFrom(c: Connected, o: AddOptions, repo: string): Promise<number> {
-  const file = resolve(o.from as string);
+/**
+ * The BUILD_QUEUE.md to import, read whole before anything is queued: a line it cannot read refuses
+ * the file (file and line named), so an import never queues the half of a file that happened to parse.
+ */
+function readQueueFile(file: string, timeZone: string): { file: string; parsed: ParsedBuildQueue } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new InvalidInputError(`cannot read ${file}: ${(err as Error).message}`, '--from');
+    throw new InvalidInputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, '--from');
   }
-  const parsed = parseBuildQueueMd(text, { timeZone: o.tz });
+  const parsed = parseBuildQueueMd(text, { timeZone });
+  if (parsed.problems.length > 0) {
+    throw new InvalidDocumentError(
+      file,
+      parsed.problems.map((p) => `line ${p.line}: ${p.message}`),
+      'Fix those lines (the format is in `nightshift add --help` and seed 002), then import again; nothing was queued.',
+    );
+  }
+  return { file, parsed };
+}
+
+async function addFrom(c: Connected, o: AddOptions, repo: string, { file, parsed }: { file: string; parsed: ParsedBuildQueue }): Promise<number> {
   const existing = await queueViewIfRunning(c.client, o.queue);
   const queued = new Set([...(existing?.waiting ?? []), ...(existing?.active ?? [])].map((e) => e.label));
   // A finished entry is not queued again by re-importing the same file; a failed or cancelled one may be.
@@ -231,8 +270,14 @@ async function addFrom(c: Connected, o: AddOptions, repo: string): Promise<numbe
       repo,
       kind: 'loop',
     };
+    const request = { entry, ...runSettings(o) };
+    const problems = problemsOf(request, o.queue);
+    if (problems.length > 0) {
+      results.push({ name: e.name, label: e.label, result: 'refused', reasons: problems });
+      continue;
+    }
     try {
-      const a = await enqueue(c.client, { entry, ...runSettings(o) }, target(o));
+      const a = await enqueue(c.client, request, target(o));
       results.push({ name: e.name, label: e.label, result: 'accepted', position: a.position, building: a.building });
     } catch (err) {
       if (!(err instanceof EnqueueRefusedError)) throw err;

@@ -25,7 +25,7 @@ interface Verb {
 const json = { json: { type: 'boolean' } } as const;
 const note = { note: { type: 'string' }, ...json } as const;
 const Json = z.object({ json: z.boolean().default(false) });
-const Note = z.object({ note: z.string().trim().min(1, 'a note saying why is required'), json: z.boolean().default(false) });
+const Note = z.object({ note: z.string({ message: 'a note saying why is required' }).trim().min(1, 'a note saying why is required'), json: z.boolean().default(false) });
 
 const verbs: Verb[] = [
   {

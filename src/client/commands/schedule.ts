@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from '../../model/duration';
 import { InvalidInputError } from '../../model/errors';
 import { AgentSpecSchema, LabelSchema } from '../../model/request';
+import { TimeZoneSchema } from '../../model/offHours';
 import { describeIssues } from '../../model/zodIssues';
 import { agentFlags, agentFromFlags, agentOptions, agentSpec } from '../agentFlags';
 import { type Command, parseOptions, print, printJson } from '../cli';
@@ -24,7 +25,7 @@ const Options = z.object({
   'max-budget': z.string().regex(/^\d+(\.\d+)?$/, 'expected an amount in USD, like 5 or 2.50').optional(),
   'max-session-time': duration('max-session-time').optional(),
   'log-file': z.string().optional(),
-  'time-zone': z.string().optional(),
+  'time-zone': TimeZoneSchema.optional(),
   json: z.boolean().default(false),
 });
 type Options = z.infer<typeof Options>;
@@ -114,13 +115,14 @@ async function add(name: string, o: Options): Promise<number> {
     throw new InvalidInputError(`cannot read it: ${(err as Error).message}`, o['prompt-file']);
   }
   const everyMs = parseDuration(o.every) as number;
+  const agent = parseAgentSpec(agentFromFlags(o));
   return withClient(async ({ client }) => {
     const id = await createLoopSchedule(client, {
       name,
       everyMs,
       repo,
       prompt,
-      agent: parseAgentSpec(agentFromFlags(o)),
+      agent,
       ...(o['max-budget'] ? { maxBudgetUsd: Number(o['max-budget']) } : {}),
       ...(o['max-session-time'] ? { maxSessionTimeMs: parseDuration(o['max-session-time']) as number } : {}),
       ...(o['log-file'] ? { logFile: o['log-file'] } : {}),
