@@ -1,3 +1,5 @@
+import { checkedPayload } from '../../../src/client/payloads';
+import { InvalidInputError } from '../../../src/model/errors';
 import { QueuePolicySchema } from '../../../src/workflows/queueState';
 import {
   MAX_TEXT_CHARS,
@@ -124,5 +126,19 @@ describe('message payloads', () => {
       const once = value(name, raw);
       expect(value(name, once)).toEqual(once);
     }
+  });
+});
+
+describe('payloads checked by the client before sending', () => {
+  it('refuses a bad field as invalid input (exit code 2) naming the message and the field', () => {
+    expect(() => checkedPayload('override', { note: 'x'.repeat(MAX_TEXT_CHARS + 1) })).toThrow(
+      InvalidInputError,
+    );
+    expect(() => checkedPayload('override', { note: 'x'.repeat(MAX_TEXT_CHARS + 1) })).toThrow(
+      /^override: note: note is too long/,
+    );
+    expect(() => checkedPayload('approve', { label: 'Bad Label' })).toThrow(/^approve: label: /);
+    expect(checkedPayload('feedback', { message: ' use pnpm ' })).toEqual({ message: 'use pnpm' });
+    expect(checkedPayload('resume', undefined)).toBeUndefined();
   });
 });
