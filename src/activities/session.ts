@@ -217,7 +217,8 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
   } catch (e) {
     await killGroup(proc.pid);
     const thread = parser.result().sessionId;
-    if (thread && !input.agentSessionId) writeInterruptedThread(interruptedFile, thread);
+    // Only a thread the workflow cannot know of: it keeps the ids it gave or was told.
+    if (thread && !input.agentSessionId && !input.resumeSessionId) writeInterruptedThread(interruptedFile, thread);
     const shutdown = ctx.cancellationDetails?.workerShutdown ?? false;
     transcript.end(`\n# cancelled${shutdown ? ' (worker shutting down)' : ''}: process group ${proc.pid} killed\n`);
     if (shutdown) throw ApplicationFailure.retryable('the worker shut down during the session', 'WorkerShutdown');

@@ -323,6 +323,63 @@ describe('the real codex CLI, end to end', () => {
     expect(api.requests).toHaveLength(0);
   });
 
+  it('without any login (the built-in provider, no `codex login`) the 401 goes to the person at once', async () => {
+    const api = await endpoint([{ text: 'never reached' }]);
+    const home = codexHome(api.baseUrl, { provider: 'builtin' });
+    const taskQueue = env.taskQueue();
+    const { worker } = await codexWorker(taskQueue, {});
+    const request = parseBuildRequest({
+      label: label('nologin'),
+      repo: makeRepo(),
+      plan: plan([{ title: 'Anything', verify: 'true' }]),
+      agent: codexAgent(home),
+      policy: { maxAttempts: 3, retryInterval: '1s' },
+    });
+    await worker.runUntil(async () => {
+      const handle = await startBuild(env.client, request, { taskQueue });
+      const view = await untilStatus(handle, (v) => v.status === 'awaiting-human', 'the build to ask the person');
+      expect(view.reason).toBe('auth');
+      expect(view.sessions).toBe(1);
+      expect(view.waiting?.message).toMatch(/codex login/);
+      await handle.cancel();
+    });
+    // Codex retried on its own (no key was ever sent); Nightshift ran it once.
+    expect(api.requests.length).toBeGreaterThan(0);
+    expect(api.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
+  });
+
+  it('a 429 without a reset time parks for the retry interval; a hung and a malformed stream are failed attempts; then it finishes', async () => {
+    const api = await endpoint((r): Reply => {
+      if (r.n === 1) return { fail: 429, retryAfterSeconds: 1 };
+      if (r.n === 2) return { fail: 'hang' };
+      if (r.n === 3) return { fail: 'malformed' };
+      if (toolOutputsSincePrompt(r) === 0) return { calls: [{ exec: 'echo ok > ok.txt' }] };
+      return { text: 'finished' };
+    });
+    const home = codexHome(api.baseUrl, { idleTimeoutMs: 1500 });
+    const taskQueue = env.taskQueue();
+    const { worker } = await codexWorker(taskQueue);
+    const request = parseBuildRequest({
+      label: label('flaky'),
+      repo: makeRepo(),
+      plan: plan([{ title: 'Through the failures', verify: 'test -f ok.txt' }]),
+      agent: codexAgent(home),
+      policy: { maxAttempts: 3, retryInterval: '1s' },
+    });
+    await worker.runUntil(async () => {
+      const handle = await startBuild(env.client, request, { taskQueue });
+      expect((await handle.result()).status).toBe('completed');
+      const view = await handle.query(statusQuery);
+      expect(view.attempts.map((a) => a.outcome)).toEqual(['rate-limited', 'failed', 'failed']);
+      expect(view.attempts[0]?.error).toMatch(/429 Too Many Requests/);
+      expect(view.attempts[1]?.error).toMatch(/idle timeout/);
+      expect(view.attempts[2]?.error).toMatch(/stream/);
+      expect(view.sessions).toBe(4);
+    });
+    // Every retry resumed the one thread.
+    expect(new Set(api.requests.map((r) => r.headers['session-id'])).size).toBe(1);
+  });
+
   it('a usage limit parks the build until codex\'s reset time without spending an attempt; retry resumes the same thread', async () => {
     const api = await endpoint((r): Reply => {
       if (r.n === 1) return { fail: 'usage-limit', resetsInSeconds: 2 * 3600 };
