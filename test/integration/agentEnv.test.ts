@@ -96,6 +96,39 @@ describe('agent environment', () => {
     }
   });
 
+  it('loop --env reaches the loop\'s agent; schedule add takes any agent with its flags and --env', async () => {
+    const taskQueue = env.taskQueue();
+    const home = tempDir('home');
+    const envFile = join(tempDir('envfile'), 'agents.env');
+    writeFileSync(envFile, `SERVICE_CRED=${SECRET}\n`);
+    const worker = workerWithEnvFile(taskQueue, home, envFile);
+    try {
+      const repo = makeRepo();
+      const name = `envloop-${Date.now() % 1_000_000}`;
+      const agent = `sh -c 'env > loop-env.txt; echo "<promise>DONE</promise> $SERVICE_CRED"'`;
+      const cli = (args: string[]) => nightshift(args, { NIGHTSHIFT_TASK_QUEUE: taskQueue, NIGHTSHIFT_HOME: home });
+      const r = await cli(['loop', 'write the env', '--repo', repo, '--task-name', name, '--lightweight', '--max-sessions', '1', '--agent', 'command', '--agent-command', agent, '--env', 'LOOP_MODE=careful', '--wait', '--json']);
+      expect(r.code).toBe(0);
+      const seen = readFileSync(join(repo, 'loop-env.txt'), 'utf8').split('\n');
+      expect(seen).toContain('LOOP_MODE=careful');
+      expect(seen).toContain(`SERVICE_CRED=${SECRET}`);
+      expect(await historyText(env.client.workflow.getHandle(`loop-${name}`))).not.toContain(SECRET);
+
+      const prompt = join(tempDir('prompt'), 'session.md');
+      writeFileSync(prompt, 'Build the next thing.\n');
+      const sched = `envsched-${Date.now() % 1_000_000}`;
+      const added = await cli(['schedule', 'add', sched, '--every', '1h', '--repo', repo, '--prompt-file', prompt, '--agent', 'claude', '--model', 'sonnet', '--max-turns', '5', '--env', 'MODE=nightly', '--json']);
+      expect(added.code).toBe(0);
+      const described = await env.client.schedule.getHandle(`nightshift-${sched}`).describe();
+      await env.client.schedule.getHandle(`nightshift-${sched}`).delete();
+      const action = described.action as { args?: { agent: unknown }[] };
+      expect(action.args?.[0]?.agent).toEqual({ kind: 'claude', model: 'sonnet', maxTurns: 5, env: { MODE: 'nightly' } });
+    } finally {
+      worker.kill('SIGTERM');
+      await exited(worker);
+    }
+  });
+
   it('a secret given with --env is refused before anything starts, saying to hand it from the worker', async () => {
     const plan = writeJson(join(tempDir('plan'), 'plan.json'), samplePlan(1));
     const label = `env-refused-${Date.now() % 1_000_000}`;
