@@ -213,6 +213,42 @@ describe(`the real claude ${AGENT_CLI_PINS.claude.version}, end to end`, () => {
     expect(JSON.stringify(resumed[0]?.body.messages)).toContain('before the pause');
   });
 
+  it('a resume whose claude session is not there (another machine) starts a fresh session, and the build completes', async () => {
+    let broken = false;
+    const api = await endpoint((r) => {
+      const done = toolsCalled(r);
+      if (!done.includes('Write')) return { tools: [{ name: 'Write', input: { file_path: `${r.cwd}/work/b.txt`, content: 'b\n' } }], usage: USAGE };
+      // The first session ends on a body claude cannot read, so the retry resumes it.
+      if (!broken) {
+        if (r.body.stream !== true) broken = true;
+        return { fail: 'malformed' };
+      }
+      return { text: 'Done in a fresh session.', usage: USAGE };
+    });
+    const repo = makeRepo();
+    const label = newLabel('gone');
+    const taskQueue = env.taskQueue();
+    const { worker, home } = await env.worker({ taskQueue });
+    const bin = claudeWrapper(api, { homePerRun: true });
+    const run = await worker.runUntil(
+      nightshift(startArgs(label, repo, planFile([{ verify: ['test -f work/b.txt'] }]), bin, ['--permission-mode', 'acceptEdits', '--allowed-tools', 'Write', '--wait', '--json']), { NIGHTSHIFT_TASK_QUEUE: taskQueue }),
+    );
+    succeeded(run);
+    const view = (JSON.parse(run.stdout) as { status: BuildStatusView }).status;
+    expect(view.sessions).toBe(3);
+    expect(view.attempts.map((a) => a.error)).toEqual([expect.stringContaining('API Error'), expect.stringContaining('No conversation found with session ID')]);
+    const argv = (n: number) => readFileSync(join(home, 'builds', label, 'sessions', `session-00${n}.log`), 'utf8').split('\n').find((l) => l.startsWith('# argv: ')) ?? '';
+    const first = /"--session-id","([^"]+)"/.exec(argv(1))?.[1];
+    expect(argv(2)).toContain(`"--resume","${first}"`);
+    // The gone session is forgotten: the third starts afresh, with a new id, from the build's prompt.
+    const third = /"--session-id","([^"]+)"/.exec(argv(3))?.[1];
+    expect(third).toBeDefined();
+    expect(third).not.toBe(first);
+    const fresh = api.requests.filter((r) => r.sessionId === third);
+    expect(toolsCalled(fresh[0] as RecordedRequest)).toEqual([]);
+    expect(branchSubjects(repo, label)).toEqual(['checkpoint-1: Step 1']);
+  });
+
   it('a refused key and a missing key go to the person at once: awaiting-human, reason auth, one session, the fix in status', async () => {
     const refusing = await endpoint(() => ({ fail: 401 }));
     const taskQueue = env.taskQueue();

@@ -11,7 +11,10 @@ import { tempDir } from './repo';
  * claude login, settings or sessions leaks in), the endpoint's URL and a key (or none), and no
  * side traffic. In production the same variables come from the worker's environment.
  */
-export function claudeWrapper(endpoint: AnthropicEndpoint, opts: { apiKey?: string | null; sandbox?: boolean } = {}): string {
+export function claudeWrapper(
+  endpoint: AnthropicEndpoint,
+  opts: { apiKey?: string | null; sandbox?: boolean; /** A new HOME every run, as if each ran on another machine. */ homePerRun?: boolean } = {},
+): string {
   const claude = process.env.NIGHTSHIFT_TEST_CLAUDE_BIN;
   if (!claude) throw new Error('NIGHTSHIFT_TEST_CLAUDE_BIN is not set: the integration global setup installs claude');
   const dir = tempDir('claude');
@@ -21,8 +24,9 @@ export function claudeWrapper(endpoint: AnthropicEndpoint, opts: { apiKey?: stri
   const apiKey = opts.apiKey === undefined ? 'sk-ant-api03-scripted-endpoint-key' : opts.apiKey;
   const lines = [
     '#!/bin/sh',
-    `export HOME=${quote(home)}`,
-    `export CLAUDE_CONFIG_DIR=${quote(join(home, '.claude'))}`,
+    ...(opts.homePerRun
+      ? [`export HOME="$(mktemp -d ${quote(join(dir, 'home-XXXXXX'))})"`, 'export CLAUDE_CONFIG_DIR="$HOME/.claude"']
+      : [`export HOME=${quote(home)}`, `export CLAUDE_CONFIG_DIR=${quote(join(home, '.claude'))}`]),
     `export ANTHROPIC_BASE_URL=${quote(endpoint.url)}`,
     'export CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1',
     'unset ANTHROPIC_AUTH_TOKEN CLAUDE_CODE_OAUTH_TOKEN ANTHROPIC_MODEL IS_SANDBOX',
