@@ -1,12 +1,35 @@
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal as temporalProto } from '@temporalio/proto';
-import { buildResult, getStatus, InvalidDocumentError, startBuild } from '../../src/api';
+import {
+  buildResult,
+  ConflictError,
+  feedback,
+  getStatus,
+  InvalidDocumentError,
+  InvalidInputError,
+  MAX_TEXT_CHARS,
+  override,
+  pause,
+  resume,
+  startBuild,
+} from '../../src/api';
 import { branchSubjects, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { temporal } from '../support/temporalCommand';
-import { TestEnv } from '../support/temporal';
+import { eventually, TestEnv } from '../support/temporal';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
+
+function nightshiftCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], (err, stdout, stderr) => {
+      done({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
 
 /**
  * Builds started without `nightshift`: with the real `temporal` CLI from a request written by hand,
@@ -49,7 +72,9 @@ async function startWithCli(taskQueue: string, workflowId: string, request: unkn
 /** Event types of a workflow's history, as names like `WorkflowTaskFailed`. */
 async function eventTypes(workflowId: string): Promise<string[]> {
   const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).map((e) => temporalProto.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType));
+  return (history.events ?? []).map(
+    (e) => temporalProto.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType),
+  );
 }
 
 describe('a build started with the temporal CLI', () => {
@@ -267,6 +292,39 @@ describe('the exported client API', () => {
     expect(status).toMatchObject({ label, status: 'completed', agent: 'scripted' });
     expect(status.checkpoints.map((c) => c.status)).toEqual(['completed', 'completed']);
     expect(branchSubjects(repo, label)).toHaveLength(2);
+  });
+
+  it('steers a build: payloads checked before sending (API and CLI), refusals with the reason', async () => {
+    const taskQueue = env.taskQueue();
+    const { worker } = await env.worker({ taskQueue });
+    const repo = makeRepo();
+    const label = newLabel('steer');
+    const options = { client: env.client };
+    const result = await worker.runUntil(async () => {
+      await startBuild(minimalRequest(label, repo), { ...options, taskQueue });
+      await pause(label, { reason: 'checking' }, options);
+      await eventually(
+        async () => ((await getStatus(label, options)).status === 'paused' ? true : undefined),
+        60_000,
+        'the pause',
+      );
+      const tooLong = 'x'.repeat(MAX_TEXT_CHARS + 1);
+      await expect(override(label, tooLong, options)).rejects.toThrow(InvalidInputError);
+      await expect(override(label, tooLong, options)).rejects.toThrow(/^override: note: note is too long/);
+      await expect(override(label, 'fine', options)).rejects.toThrow(ConflictError);
+      await expect(override(label, 'fine', options)).rejects.toThrow(
+        /override refused: .*not waiting for a decision/,
+      );
+      expect(await feedback(label, 'use pnpm, not npm', options)).toMatchObject({ label, status: 'paused' });
+      // The CLI verbs check the same schema before sending: exit code 2, the field named, no stack trace.
+      const cli = await nightshiftCli(['override', label, '--note', tooLong]);
+      expect(cli.code).toBe(2);
+      expect(cli.stderr).toMatch(/override: note: note is too long/);
+      expect(cli.stderr).not.toMatch(/\n\s+at /);
+      await resume(label, options);
+      return buildResult(label, options);
+    });
+    expect(result).toMatchObject({ status: 'completed' });
   });
 
   it('refuses a malformed request before anything starts, naming the field', async () => {
