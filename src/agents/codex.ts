@@ -240,8 +240,9 @@ export function sessionShare(total: Usage, prior: Usage | null): Usage {
   };
 }
 
+// Codex 0.171.0 reads CODEX_API_KEY, not OPENAI_API_KEY, for its built-in provider.
 const LOGIN_FIX =
-  'run `codex login` as the worker\'s user (or `printenv OPENAI_API_KEY | codex login --with-api-key`); with a custom model_provider, give the worker the variable its env_key names';
+  'run `codex login` as the worker\'s user, or give the worker CODEX_API_KEY (its environment or NIGHTSHIFT_AGENT_ENV_FILE); with a custom model_provider, the variable its env_key names';
 const MISSING_KEY = /missing environment variable:?\s*`?([A-Za-z_][A-Za-z0-9_]*)`?/i;
 const UNAUTHORIZED = /\b401\b|unauthori[sz]ed|invalid[ _]api[ _]key|incorrect api key/i;
 const OUT_OF_QUOTA = /quota exceeded|insufficient[ _]quota|check your plan and billing/i;

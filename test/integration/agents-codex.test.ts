@@ -323,29 +323,38 @@ describe('the real codex CLI, end to end', () => {
     expect(api.requests).toHaveLength(0);
   });
 
-  it('without any login (the built-in provider, no `codex login`) the 401 goes to the person at once', async () => {
-    const api = await endpoint([{ text: 'never reached' }]);
+  it('without any login (the built-in provider, no `codex login`) the 401 goes to the person at once; the fix it names works', async () => {
+    const api = await endpoint((r): Reply => (toolOutputsSincePrompt(r) === 0 ? { calls: [{ exec: 'echo in > logged-in.txt' }] } : { text: 'logged in at last' }));
     const home = codexHome(api.baseUrl, { provider: 'builtin' });
     const taskQueue = env.taskQueue();
-    const { worker } = await codexWorker(taskQueue, {});
     const request = parseBuildRequest({
       label: label('nologin'),
       repo: makeRepo(),
-      plan: plan([{ title: 'Anything', verify: 'true' }]),
+      plan: plan([{ title: 'Anything', verify: 'test -f logged-in.txt' }]),
       agent: codexAgent(home),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });
-    await worker.runUntil(async () => {
-      const handle = await startBuild(env.client, request, { taskQueue });
-      const view = await untilStatus(handle, (v) => v.status === 'awaiting-human', 'the build to ask the person');
+    const first = await codexWorker(taskQueue, {});
+    const handle = await first.worker.runUntil(async () => {
+      const h = await startBuild(env.client, request, { taskQueue });
+      const view = await untilStatus(h, (v) => v.status === 'awaiting-human', 'the build to ask the person');
       expect(view.reason).toBe('auth');
       expect(view.sessions).toBe(1);
       expect(view.waiting?.message).toMatch(/codex login/);
-      await handle.cancel();
+      expect(view.waiting?.message).toContain('CODEX_API_KEY');
+      return h;
     });
-    // Codex retried on its own (no key was ever sent); Nightshift ran it once.
+    // Codex retried on its own, never with a key; Nightshift ran it once.
     expect(api.requests.length).toBeGreaterThan(0);
     expect(api.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
+
+    // The person does what the message says: the worker gets CODEX_API_KEY, then `retry`.
+    const fixed = await codexWorker(taskQueue, { CODEX_API_KEY: KEY });
+    await fixed.worker.runUntil(async () => {
+      await handle.executeUpdate(retryUpdate);
+      expect((await handle.result()).status).toBe('completed');
+    });
+    expect(api.requests.at(-1)?.headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
   it('a 429 without a reset time parks for the retry interval; a hung and a malformed stream are failed attempts; then it finishes', async () => {

@@ -240,6 +240,8 @@ describe('codex JSONL parser', () => {
     );
     expect(parsed).toMatchObject({ isError: true, failureClass: 'auth', resetAt: null });
     expect(parsed.failureMessage).toContain('codex login');
+    // Codex reads CODEX_API_KEY for its built-in provider; OPENAI_API_KEY it ignores.
+    expect(parsed.failureMessage).toContain('give the worker CODEX_API_KEY');
     expect(parsed.failureMessage).toContain('401 Unauthorized');
     expect(classifyExit(parsed, 1, null)).toBe('auth');
   });
