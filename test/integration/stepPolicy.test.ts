@@ -48,6 +48,23 @@ describe('one step policy: auth goes to the person at once, never spending an at
     expect(branchSubjects(b.repo, b.label)).toEqual(['checkpoint-1: Step 1']);
   });
 
+  it('the session fixing a failed verification follows the same policy: auth goes to the person at once', async () => {
+    // Session 1 does the work, verification fails, session 2 (the fix) has no login.
+    const b = await scenarioBuild(env, {
+      name: 'fixauth',
+      checkpoints: 1,
+      verify: ['test -f never-there.txt'],
+      scenario: { rules: [{ when: { session: 2 }, do: [authFailure] }] },
+      policy: { retryInterval: '1h' },
+    });
+    await b.run(async (handle) => {
+      const waiting = await untilStatus(handle, (v) => v.status === 'awaiting-human', 'the build to ask the person');
+      expect(waiting).toMatchObject({ reason: 'auth', sessions: 2, waiting: { step: 'checkpoint 1 verification', message: expect.stringContaining(NOT_LOGGED_IN) } });
+      expect(waiting.attempts.map((a) => a.outcome)).toEqual(['verification-failed', 'auth']);
+      await handle.cancel();
+    });
+  });
+
   it('a loop (and so a scheduled session) reaches awaiting-human (auth) after exactly one session, attempts unchanged', async () => {
     const dir = tempDir('loop-auth');
     const scenario = writeJson(join(dir, 'scenario.json'), {
