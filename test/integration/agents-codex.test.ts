@@ -304,7 +304,7 @@ describe('the real codex CLI, end to end', () => {
     const api = await endpoint([{ text: 'never reached' }]);
     const home = codexHome(api.baseUrl);
     const taskQueue = env.taskQueue();
-    const { worker } = await codexWorker(taskQueue, {});
+    const { worker, home: nsHome } = await codexWorker(taskQueue, {});
     const request = parseBuildRequest({
       label: label('nokey'),
       repo: makeRepo(),
@@ -318,6 +318,13 @@ describe('the real codex CLI, end to end', () => {
       expect(view.reason).toBe('auth');
       expect(view.sessions).toBe(1);
       expect(view.waiting?.message).toContain(CODEX_KEY_VAR);
+      // The notification carries the fix too.
+      const note = await eventually(() => {
+        const text = existsSync(join(nsHome, 'notifications.log')) ? readFileSync(join(nsHome, 'notifications.log'), 'utf8') : '';
+        return text.includes('(auth)') ? text : undefined;
+      }, 10_000, 'the notification');
+      expect(note).toContain(`give the worker that variable`);
+      expect(note).toContain(CODEX_KEY_VAR);
       await handle.cancel();
     });
     expect(api.requests).toHaveLength(0);
