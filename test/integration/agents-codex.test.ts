@@ -11,7 +11,7 @@ import type { AgentSpec } from '../../src/model/request';
 import { createNightshiftWorker } from '../../src/worker/createWorker';
 import { retryUpdate, statusQuery } from '../../src/workflows/messages';
 import { untilStatus } from '../support/builds';
-import { CODEX_KEY_VAR, CODEX_TEST_MODEL, codexAgentEnv, codexBin, codexHome } from '../support/codexHome';
+import { CODEX_KEY_VAR, CODEX_TEST_MODEL, codexAgentEnv, codexBin, codexHome, removeCodexHomes } from '../support/codexHome';
 import {
   DEFAULT_USAGE,
   lastUserText,
@@ -45,6 +45,7 @@ afterEach(async () => {
   await Promise.all(endpoints.splice(0).map((e) => e.close()));
 });
 afterAll(async () => {
+  removeCodexHomes();
   await env.close();
 });
 

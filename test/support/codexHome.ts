@@ -1,6 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tempDir } from './repo';
+import { cacheDir } from '../../src/server/temporalCli';
 
 /**
  * A CODEX_HOME of its own for one test, pointing the real codex at a scripted endpoint. Codex ignores
@@ -22,9 +23,22 @@ export interface CodexHomeOptions {
   idleTimeoutMs?: number;
 }
 
+/**
+ * Where test homes go. Not under the temp dir: codex refuses to put its sandbox helper
+ * (`codex-linux-sandbox`) in a CODEX_HOME there, and where bubblewrap is installed every sandboxed
+ * command then fails (`bwrap: execvp codex-linux-sandbox: No such file or directory`).
+ */
+function homesDir(): string {
+  const cache = join(cacheDir(), 'test-codex-homes');
+  return cache.startsWith(tmpdir()) ? join(homedir(), '.nightshift-test-codex-homes') : cache;
+}
+
+const made: string[] = [];
+
 export function codexHome(baseUrl: string, options: CodexHomeOptions = {}): string {
-  const home = tempDir('codex-home');
-  mkdirSync(home, { recursive: true });
+  mkdirSync(homesDir(), { recursive: true });
+  const home = mkdtempSync(join(homesDir(), `${process.pid}-`));
+  made.push(home);
   const common = [
     `model = "${CODEX_TEST_MODEL}"`,
     'check_for_update_on_startup = false',
@@ -72,4 +86,9 @@ export function codexBin(): string {
   const bin = process.env.NIGHTSHIFT_TEST_CODEX_BIN;
   if (!bin) throw new Error('NIGHTSHIFT_TEST_CODEX_BIN is not set: the global setup installs codex (src/agents/install.ts)');
   return bin;
+}
+
+/** Removes the homes this process made (they hold codex's sessions and logs). */
+export function removeCodexHomes(): void {
+  for (const home of made.splice(0)) rmSync(home, { recursive: true, force: true });
 }
