@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { InvalidDocumentError, NotFoundError } from './errors';
-import { jsonSyntaxProblem } from './jsonText';
+import { jsonSyntaxProblem, lineOfPath } from './jsonText';
 import { type Plan, PlanSchema } from './plan';
-import { describeIssues } from './zodIssues';
+import { formatPath } from './zodIssues';
 
 /** Reads and validates a plan file; every problem is reported with its path inside the file. */
 export function loadPlanFile(file: string): Plan {
@@ -24,7 +24,13 @@ export function parsePlanText(text: string, file: string): Plan {
   }
   const parsed = PlanSchema.safeParse(json);
   if (!parsed.success) {
-    throw new InvalidDocumentError(file, describeIssues(parsed.error), 'See docs/plan-format.md for the plan format.');
+    // On a multi-line file, each problem also says the line to look at.
+    const multiline = text.trim().includes('\n');
+    const problems = parsed.error.issues.map((issue) => {
+      const line = multiline ? lineOfPath(text, issue.path) : undefined;
+      return `${formatPath(issue.path)}: ${issue.message}${line ? ` (line ${line})` : ''}`;
+    });
+    throw new InvalidDocumentError(file, problems, 'See docs/plan-format.md for the plan format.');
   }
   return parsed.data;
 }
