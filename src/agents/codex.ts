@@ -106,6 +106,7 @@ export function codexParser(completionPromise: string, options: CodexParserOptio
   let turnFailed = false;
   let pendingError: Failure | null = null;
   let hint: Failure | null = null;
+  let sandboxBroken = false;
   const failure = (message: string): Failure => codexFailure(message, now(), timeZone);
 
   const onItem = (item: JsonObject, completed: boolean): void => {
@@ -123,6 +124,7 @@ export function codexParser(completionPromise: string, options: CodexParserOptio
         const outcome =
           status === 'declined' ? ' (declined)' : exitCode !== null ? ` (exit ${exitCode})` : '';
         out.lastLine = capText(`$ ${command}${outcome}`);
+        if (completed && SANDBOX_HELPER_MISSING.test(asString(item.aggregated_output) ?? '')) sandboxBroken = true;
         break;
       }
       case 'file_change': {
@@ -208,6 +210,8 @@ export function codexParser(completionPromise: string, options: CodexParserOptio
     result() {
       const current = { ...out };
       if (!turnFailed && pendingError) applyFailure(current, pendingError, true);
+      // No command could run: whatever the agent said, nothing it did in a shell happened.
+      if (sandboxBroken && current.failureClass === null) applyFailure(current, { failureClass: 'permission-blocked', message: SANDBOX_FIX, resetAt: null }, true);
       if (current.usage) current.costUsd = priceUsage(current.model, current.usage, prices);
       const snap = snapshot(current, hint);
       return { ...snap, threadUsage: current.threadUsage ? { ...current.threadUsage } : null };
@@ -218,6 +222,10 @@ export function codexParser(completionPromise: string, options: CodexParserOptio
 const BACKTRACE = /^(?:stack backtrace:|\d+: (?:<unknown>|0x[0-9a-f]+|[\w:<>]+)|at \S+:\d+(?::\d+)?)$/i;
 /** Start-up notices on stderr that are not the agent's output. */
 const NOISE = /^(?:WARNING: proceeding, even though we could not create PATH aliases|Reading (?:additional )?(?:input|prompt) from stdin)/;
+/** Bubblewrap cannot find codex's helper, which codex will not create in a CODEX_HOME under /tmp. */
+const SANDBOX_HELPER_MISSING = /execvp codex-linux-sandbox/;
+const SANDBOX_FIX =
+  "codex's sandbox could not run any command (bwrap: execvp codex-linux-sandbox): codex does not create its sandbox helper in a CODEX_HOME under a temp dir; give the worker a CODEX_HOME outside /tmp (~/.codex is fine)";
 /** `exec resume` of a thread this machine's codex does not have. */
 const GONE = /no rollout found for thread id|thread\/resume failed/i;
 

@@ -310,4 +310,23 @@ describe('codex JSONL parser', () => {
     const parsed = parse(jsonl(started, warning, turn, completed(10, 0, 5)));
     expect(parsed).toMatchObject({ isError: false, failureClass: null, lastLine: null });
   });
+
+  it('a sandbox that cannot run commands (CODEX_HOME under /tmp with bubblewrap) goes to the person', () => {
+    const ran = {
+      type: 'item.completed',
+      item: {
+        id: 'item_0',
+        type: 'command_execution',
+        command: "/bin/bash -lc 'echo hi > a.txt'",
+        aggregated_output: 'bwrap: execvp codex-linux-sandbox: No such file or directory\n',
+        exit_code: 1,
+        status: 'failed',
+      },
+    };
+    const said = { type: 'item.completed', item: { id: 'item_1', type: 'agent_message', text: 'I could not write the file.' } };
+    const parsed = parse(jsonl(started, turn, ran, said, completed(10, 0, 5)));
+    expect(parsed).toMatchObject({ isError: true, failureClass: 'permission-blocked' });
+    expect(parsed.failureMessage).toMatch(/CODEX_HOME outside \/tmp/);
+    expect(classifyExit(parsed, 0, null)).toBe('permission-blocked');
+  });
 });
