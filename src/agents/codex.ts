@@ -25,9 +25,6 @@ import {
   type Usage,
 } from './types';
 
-/** The codex CLI version this adapter was tested against (argv, events, messages). */
-export const CODEX_TESTED_VERSION = '0.171.0';
-
 /**
  * The sandbox codex runs commands in unless `--permission-mode` names another (`read-only`,
  * `danger-full-access`): the agent must write its worktree, and codex's own default is read-only.
@@ -35,8 +32,9 @@ export const CODEX_TESTED_VERSION = '0.171.0';
 export const CODEX_DEFAULT_SANDBOX = 'workspace-write';
 
 /**
- * OpenAI Codex CLI, `codex exec --json`. It reports tokens but not dollars, so cost comes from a
- * price table: `prices` entries merge over `DEFAULT_MODEL_PRICES`.
+ * OpenAI Codex CLI, `codex exec --json`, as 0.171.0 behaves (the pinned version, src/agents/cliVersions.ts).
+ * It reports tokens but not dollars, so cost comes from a price table: `prices` entries merge over
+ * `DEFAULT_MODEL_PRICES`.
  */
 export function codexAgent(prices?: PriceTable, options: AdapterOptions = {}): AgentAdapter {
   const table: PriceTable = { ...DEFAULT_MODEL_PRICES, ...prices };
