@@ -1,78 +1,38 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { buildStatus, parseBuildRequest, startBuild } from '../../src/client/builds';
-import { portIsFree } from '../../src/server/ports';
-import { serverPorts } from '../../src/server/serverConfig';
 import { ensureTemporalServer, serverBinDir } from '../../src/server/temporalServerBinary';
 import { createNightshiftWorker } from '../../src/worker/createWorker';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { eventually } from '../support/temporal';
-import { exited } from '../support/workerProcess';
+import { interrupt as stop, serverPort, type ServerProcess, startPostgresServer as startServer, untilReady } from '../support/postgresServer';
 
 /**
  * The real Temporal server on PostgreSQL, self-contained: a PostgreSQL of its own (temp data dir,
  * free port, non-root), `nightshift server --postgres` from dist/ as a child process, an unchanged
  * three-checkpoint build on it. The shared dev server of the other tests is not touched.
  */
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
 const figures: string[] = [];
 let pg: TestPostgres | undefined;
-let server: (ChildProcess & { output: () => string }) | undefined;
+let server: ServerProcess | undefined;
 
 beforeAll(async () => {
   pg = await startPostgres();
 }, 120_000);
 
 afterAll(async () => {
-  if (server) {
-    server.kill('SIGINT');
-    await exited(server);
-  }
+  if (server) await stop(server);
   pg?.stop();
   if (figures.length) process.stderr.write(`postgres.test figures:\n  ${figures.join('\n  ')}\n`);
 });
 
-/** A frontend port whose derived ports (history, matching, worker, membership, http) are free too. */
-async function serverPort(): Promise<number> {
-  // Below the ephemeral range, and low enough for the membership ports (a smallint in PostgreSQL).
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if ((await Promise.all(Object.values(serverPorts(port)).map((p) => portIsFree(p)))).every(Boolean)) return port;
-  }
-}
-
-function startServer(url: string, port: number, home: string): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [CLI, 'server', '--postgres', url, '--port', String(port)], {
-    env: { ...process.env, NIGHTSHIFT_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  return Object.assign(child, { output: () => out });
-}
-
-/** Waits for the readiness line; returns the phase timings it reports. */
-async function ready(child: ChildProcess & { output: () => string }, port: number, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (!child.output().includes('Temporal server ready at')) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`nightshift server --postgres exited (${child.exitCode ?? child.signalCode}):\n${child.output()}`);
-    if (Date.now() > deadline) throw new Error(`nightshift server --postgres not ready after ${timeoutMs / 1000}s:\n${child.output()}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+function expectReadiness(child: ServerProcess, port: number): void {
   expect(child.output()).toContain(`Temporal server ready at 127.0.0.1:${port} (PostgreSQL postgres://temporal@127.0.0.1:`);
   expect(child.output()).toContain('Web UI: not part of the server binary');
-  return /build [\d.]+s, schema [\d.]+s, start [\d.]+s, namespace [\d.]+s/.exec(child.output())?.[0] ?? '';
-}
-
-async function stop(child: ChildProcess & { output: () => string }): Promise<number | null> {
-  child.kill('SIGINT');
-  await exited(child);
-  return child.exitCode;
 }
 
 describe('nightshift server --postgres', () => {
@@ -85,7 +45,8 @@ describe('nightshift server --postgres', () => {
     // First start: the schema is created (and the server built once, when the cache has none).
     const cache = existsSync(join(built, 'server')) && existsSync(join(built, 'sql')) ? 'server cached' : 'server built now';
     server = startServer(db.url, port, home);
-    figures.push(`first start (${cache}): ${await ready(server, port, 15 * 60_000)}`);
+    figures.push(`first start (${cache}): ${await untilReady(server, 15 * 60_000)}`);
+    expectReadiness(server, port);
     expect(await stop(server)).toBe(0);
     expect(server.output()).toContain('Temporal server stopped.');
     // The password never reaches the output.
@@ -105,7 +66,8 @@ describe('nightshift server --postgres', () => {
 
     // Second start on the existing databases and namespace.
     server = startServer(db.url, port, home);
-    figures.push(`second start: ${await ready(server, port, 5 * 60_000)}`);
+    figures.push(`second start: ${await untilReady(server, 5 * 60_000)}`);
+    expectReadiness(server, port);
 
     try {
       Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -18,6 +18,8 @@ export interface TestPostgres {
   url: string;
   port: number;
   dir: string;
+  /** Runs one SQL statement with psql; rows as arrays of fields. */
+  query(database: string, sql: string): string[][];
   stop(): void;
 }
 
@@ -61,6 +63,13 @@ export async function startPostgres(): Promise<TestPostgres> {
     url: `postgres://temporal:${password}@127.0.0.1:${port}/temporal`,
     port,
     dir,
+    query(database, sql) {
+      const out = execFileSync(join(bin, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'temporal', '-d', database, '-At', '-F', '\t', '-c', sql], {
+        encoding: 'utf8',
+        env: { ...process.env, PGPASSWORD: password },
+      });
+      return out.trim() === '' ? [] : out.trim().split('\n').map((l) => l.split('\t'));
+    },
     stop() {
       try {
         run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);

@@ -17,13 +17,21 @@ export async function runPostgresServer(o: { postgres: string; port: number; ip:
   print('Web UI: not part of the server binary. Run the temporalio/ui image (the temporal-ui service of');
   print(`  docker-compose.yml), e.g. docker run -p 8233:8080 -e TEMPORAL_ADDRESS=<this host>:${o.port} temporalio/ui:2.42.1`);
   print(`Next: TEMPORAL_ADDRESS=${server.address} nightshift worker. Ctrl-C stops the server.`);
-  const stop = () => void server.stop();
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    void server.stop();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const code = await new Promise<number | null>((resolve) => {
-    if (server.process.exitCode !== null || server.process.signalCode !== null) resolve(server.process.exitCode);
-    else server.process.once('exit', (c) => resolve(c));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+    if (server.process.exitCode !== null || server.process.signalCode !== null) resolve([server.process.exitCode, server.process.signalCode]);
+    else server.process.once('exit', (c, s) => resolve([c, s]));
   });
+  if (!stopping) {
+    print(`Temporal server exited unexpectedly (${signal ?? `code ${code}`}); see ${join(stateDir, 'server.log')}.`);
+    return 1;
+  }
   print('Temporal server stopped.');
   return code === null || code === 0 || code === 143 || code === 130 ? 0 : code;
 }
