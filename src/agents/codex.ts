@@ -55,14 +55,16 @@ export function codexAgent(prices?: PriceTable, options: AdapterOptions = {}): A
 
 /**
  * `codex exec` (or `codex exec resume <thread>`) with settings as `-c key=value`, which both
- * subcommands accept (`exec resume` has no `--sandbox`). `unbounded_connection_retries` is off so
+ * subcommands accept (`exec resume` has no `--sandbox`). Inside Nightshift's own sandbox
+ * (`contained`) codex's sandbox is off: the outer one already limits what it may write, and codex's
+ * bubblewrap cannot start inside one that dropped every capability (every write fails). `unbounded_connection_retries` is off so
  * that an unreachable endpoint ends the session after codex's few retries instead of "waiting for
  * network" forever; an older codex ignores the unknown key with a warning.
  */
 export function codexArgv(ctx: InvocationContext): string[] {
   const argv = ctx.resumeSessionId ? ['codex', 'exec', 'resume', ctx.resumeSessionId] : ['codex', 'exec'];
   argv.push('--json');
-  argv.push('-c', `sandbox_mode=${JSON.stringify(ctx.permissionMode ?? CODEX_DEFAULT_SANDBOX)}`);
+  argv.push('-c', `sandbox_mode=${JSON.stringify(ctx.permissionMode ?? (ctx.contained ? 'danger-full-access' : CODEX_DEFAULT_SANDBOX))}`);
   // Headless, nobody answers an approval request: codex must act or fail, never ask.
   if (ctx.autoApprove) argv.push('-c', 'approval_policy="never"');
   argv.push('-c', 'features.unbounded_connection_retries=false');
@@ -130,7 +132,8 @@ export function codexParser(completionPromise: string, options: CodexParserOptio
           .map((c) => asObject(c))
           .filter((c): c is JsonObject => c !== null)
           .map((c) => `${asString(c.kind) ?? 'change'} ${asString(c.path) ?? '?'}`);
-        if (completed && changes.length > 0) out.lastLine = capText(`files: ${changes.join(', ')}`);
+        const failed = asString(item.status) === 'failed' ? ' (failed)' : '';
+        if (completed && changes.length > 0) out.lastLine = capText(`files: ${changes.join(', ')}${failed}`);
         break;
       }
       case 'mcp_tool_call':

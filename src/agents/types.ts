@@ -70,6 +70,8 @@ export interface InvocationContext {
   priorUsage?: Usage;
   /** The agent may act without asking: codex `-c approval_policy="never"`, gemini `--yolo`. */
   autoApprove?: boolean;
+  /** Nightshift runs the agent inside its own sandbox: an agent's own sandbox is then redundant (codex turns it off). */
+  contained?: boolean;
 }
 
 /** One agent CLI: how to invoke it (argv, never a shell) and how to read what it prints. */

@@ -56,6 +56,11 @@ describe('codex argv', () => {
     expect(agent.argv(context({ permissionMode: 'read-only' }))).toContain('sandbox_mode="read-only"');
   });
 
+  it('turns its own sandbox off inside Nightshift\'s (nested bubblewrap cannot start), unless --permission-mode names one', () => {
+    expect(agent.argv(context({ contained: true }))).toContain('sandbox_mode="danger-full-access"');
+    expect(agent.argv(context({ contained: true, permissionMode: 'workspace-write' }))).toContain('sandbox_mode="workspace-write"');
+  });
+
   it('resumes a thread by id with the same settings as -c (exec resume has no --sandbox)', () => {
     expect(agent.argv(context({ resumeSessionId: '0199a213-81c0', model: 'o3' }))).toEqual([
       'codex',
@@ -131,6 +136,8 @@ describe('codex JSONL parser', () => {
       },
     };
     expect(parse(jsonl(started, turn, change)).lastLine).toBe('files: add src/a.ts, delete src/b.ts');
+    const refused = { type: 'item.completed', item: { id: 'i', type: 'file_change', changes: [{ path: 'work/one.txt', kind: 'add' }], status: 'failed' } };
+    expect(parse(jsonl(started, turn, refused)).lastLine).toBe('files: add work/one.txt (failed)');
   });
 
   it('reads usage as the thread total: the last turn.completed counts, not the sum', () => {
