@@ -142,13 +142,14 @@ describe('the real codex CLI, end to end', () => {
       '1.2.2': { calls: [{ patch: '*** Begin Patch\n*** Update File: work/one.txt\n@@\n-dos\n+one\n*** End Patch\n' }] },
       '2.1.1': { calls: [{ exec: "mkdir -p bin && printf '#!/bin/sh\\necho hello\\n' > bin/hello.sh && chmod +x bin/hello.sh" }] },
     };
-    const threads: string[] = [];
+    // Codex names its thread in every request (`session-id`); a resumed thread carries every prompt it had.
+    const threads: Record<string, string[]> = {};
     const keyOf = (r: RecordedRequest) => {
-      const thread = String(r.headers['session-id']);
-      if (!threads.includes(thread)) threads.push(thread);
       const cp = checkpointOf(r);
-      const index = threads.indexOf(thread) - (cp === '2' ? 2 : 0) + 1;
-      return `${cp}.${index}.${userTexts(r).filter((t) => t.includes('## Checkpoint')).length}`;
+      const seen = (threads[cp] ??= []);
+      const thread = String(r.headers['session-id']);
+      if (!seen.includes(thread)) seen.push(thread);
+      return `${cp}.${seen.indexOf(thread) + 1}.${userTexts(r).filter((t) => t.includes('## Checkpoint')).length}`;
     };
     const api = await endpoint((r): Reply => {
       const key = keyOf(r);
