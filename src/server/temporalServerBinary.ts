@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { EnvironmentError } from '../model/errors';
@@ -60,28 +60,55 @@ export async function ensureTemporalServer(
   const sqlTool = join(bin, 'sql');
   mkdirSync(bin, { recursive: true });
   const go = findGo(env);
-  if (!existsSync(server) || !existsSync(sqlTool)) {
-    const pkgs = [`${TEMPORAL_SERVER_MODULE}/cmd/server@${TEMPORAL_SERVER_VERSION}`, `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`];
-    log(`Building the Temporal server and sql tool once: go install ${pkgs.join(' ')}`);
-    log(`  into ${bin} (a few minutes the first time; later runs reuse it)`);
-    const started = Date.now();
-    const ticker = setInterval(() => log(`  still building... ${Math.round((Date.now() - started) / 1000)}s`), 30_000);
-    try {
-      const code = await new Promise<number>((resolve, reject) => {
-        const child = spawn(go, ['install', ...pkgs], {
-          env: { ...env, GOBIN: bin, CGO_ENABLED: env.CGO_ENABLED ?? '0' },
-          stdio: ['ignore', 'inherit', 'inherit'],
-        });
-        child.on('error', reject);
-        child.on('exit', (c) => resolve(c ?? 1));
-      });
-      if (code !== 0 || !existsSync(server) || !existsSync(sqlTool)) {
-        throw new EnvironmentError(`go install of the Temporal server failed (exit ${code})`, 'See the Go output above.');
-      }
-    } finally {
-      clearInterval(ticker);
-    }
-    log(`Built the Temporal server and sql tool in ${Math.round((Date.now() - started) / 1000)}s`);
+  // One build at a time per cache (two servers, or two test files, starting together).
+  const release = existsSync(server) && existsSync(sqlTool) ? () => undefined : await lock(join(bin, '.building'), log);
+  try {
+    if (!existsSync(server) || !existsSync(sqlTool)) await build(go, bin, env, log);
+  } finally {
+    release();
   }
   return { server, sqlTool, moduleDir: moduleDir(go, env) };
+}
+
+async function build(go: string, bin: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<void> {
+  const pkgs = [`${TEMPORAL_SERVER_MODULE}/cmd/server@${TEMPORAL_SERVER_VERSION}`, `${TEMPORAL_SERVER_MODULE}/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}`];
+  log(`Building the Temporal server and sql tool once: go install ${pkgs.join(' ')}`);
+  log(`  into ${bin} (a few minutes the first time; later runs reuse it)`);
+  const started = Date.now();
+  const ticker = setInterval(() => log(`  still building... ${Math.round((Date.now() - started) / 1000)}s`), 30_000);
+  try {
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn(go, ['install', ...pkgs], {
+        env: { ...env, GOBIN: bin, CGO_ENABLED: env.CGO_ENABLED ?? '0' },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+      child.on('error', reject);
+      child.on('exit', (c) => resolve(c ?? 1));
+    });
+    if (code !== 0 || !existsSync(join(bin, 'server')) || !existsSync(join(bin, 'sql'))) {
+      throw new EnvironmentError(`go install of the Temporal server failed (exit ${code})`, 'See the Go output above.');
+    }
+  } finally {
+    clearInterval(ticker);
+  }
+  log(`Built the Temporal server and sql tool in ${Math.round((Date.now() - started) / 1000)}s`);
+}
+
+/** A directory as a lock; one left by a build that died is taken over after 30 minutes. */
+async function lock(dir: string, log: (line: string) => void): Promise<() => void> {
+  let said = false;
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      return () => rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (Date.now() - statSync(dir).mtimeMs > 30 * 60_000) rmSync(dir, { recursive: true, force: true });
+      else if (!said) {
+        log(`Waiting for another build of the Temporal server (${dir})`);
+        said = true;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
 }
