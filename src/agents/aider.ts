@@ -20,16 +20,29 @@ export function aiderAgent(options: AdapterOptions = {}): AgentAdapter {
     name: 'aider',
     supportsResume: false,
     argv: aiderArgv,
-    // Piped output is wrapped at the console width (80 when COLUMNS is unset), which splits DevNotes,
-    // error messages and the token report: a wide console keeps every line whole.
-    env: () => ({ COLUMNS: String(AIDER_COLUMNS) }),
+    env: () => AIDER_ENV,
     // The repo-map cache aider keeps in the repository root; Nightshift commits everything else.
     scratchPaths: ['.aider.tags.cache.v4'],
     parser: (ctx) => aiderParser(ctx.completionPromise, now, ctx.model),
   };
 }
 
-const AIDER_COLUMNS = 8192;
+/**
+ * Piped output is wrapped at the console width (80 when COLUMNS is unset), which splits DevNotes,
+ * error messages and the token report: a wide console keeps every line whole. And aider checks the
+ * repository's git identity at start: when there is none (an identity only in GIT_AUTHOR_* variables,
+ * as on many workers) it writes `user.name "Your Name"` into the repository's .git/config, and inside
+ * Nightshift's sandbox, where that file is read-only, it crashes. Aider never commits here, so the
+ * identity it sees (git's command-line level config, through the environment) is only for that check.
+ */
+const AIDER_ENV: Readonly<Record<string, string>> = {
+  COLUMNS: '8192',
+  GIT_CONFIG_COUNT: '2',
+  GIT_CONFIG_KEY_0: 'user.name',
+  GIT_CONFIG_VALUE_0: 'Nightshift (aider)',
+  GIT_CONFIG_KEY_1: 'user.email',
+  GIT_CONFIG_VALUE_1: 'aider@nightshift.invalid',
+};
 
 /** Thrown when aider would be started without a model: it would open a browser to log in and wait. */
 export class AiderModelMissingError extends Error {
@@ -43,13 +56,13 @@ export class AiderModelMissingError extends Error {
 
 /**
  * Headless and tidy: no update check, analytics, URL scraping, release notes or shell suggestions;
- * no commits of its own (Nightshift makes exactly one per checkpoint) and no `.gitignore` edit; its
- * chat and input history beside the session's prompt file, not in the worktree. `--no-stream` makes
- * aider report the provider's token counts (streamed replies are counted by aider's own tokenizer).
+ * no commits of its own (Nightshift makes exactly one per checkpoint) and no `.gitignore` edit; no
+ * chat or input history files (they would land in the worktree, and everything aider prints is in the
+ * session's transcript anyway). `--no-stream` makes aider report the provider's token counts
+ * (streamed replies are counted by aider's own tokenizer).
  */
 export function aiderArgv(ctx: InvocationContext): string[] {
   if (!ctx.model) throw new AiderModelMissingError();
-  const history = ctx.promptFile.replace(/(?:\.prompt)?\.md$/, '');
   return [
     'aider',
     '--model',
@@ -67,9 +80,9 @@ export function aiderArgv(ctx: InvocationContext): string[] {
     '--no-suggest-shell-commands',
     '--no-fancy-input',
     '--chat-history-file',
-    `${history}.aider-chat.md`,
+    '/dev/null',
     '--input-history-file',
-    `${history}.aider-input`,
+    '/dev/null',
     '--message-file',
     ctx.promptFile,
   ];

@@ -125,12 +125,6 @@ export class GeminiEndpoint {
         sendError(res, 404, 'NOT_FOUND', `the scripted endpoint serves POST /v1beta/models/<model>:generateContent, not ${req.method} ${path}`);
         return;
       }
-      if (this.apiKey !== undefined && req.headers['x-goog-api-key'] !== this.apiKey) {
-        sendError(res, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', {}, [
-          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
-        ]);
-        return;
-      }
       let body: GenerateBody;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as GenerateBody;
@@ -149,6 +143,13 @@ export class GeminiEndpoint {
         side: config.responseJsonSchema !== undefined || config.responseSchema !== undefined,
       };
       this.requests.push(request);
+      // Refused requests are recorded too: a test counts what the agent sent.
+      if (this.apiKey !== undefined && req.headers['x-goog-api-key'] !== this.apiKey) {
+        sendError(res, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', {}, [
+          { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' },
+        ]);
+        return;
+      }
       if (request.side) {
         this.reply(res, request, { text: JSON.stringify(sideAnswer(config.responseJsonSchema ?? config.responseSchema)), usage: { promptTokenCount: 0, candidatesTokenCount: 0 } });
         return;

@@ -45,6 +45,8 @@ export interface ChatBody {
 
 export interface RecordedRequest {
   n: number;
+  /** When it arrived (ms since the epoch). */
+  at: number;
   headers: IncomingMessage['headers'];
   body: ChatBody;
 }
@@ -80,6 +82,11 @@ export class OpenAIChatEndpoint {
     return endpoint;
   }
 
+  /** Replaces the script; requests already answered stay recorded. */
+  setScript(script: Script): void {
+    this.script = script;
+  }
+
   async close(): Promise<void> {
     for (const res of this.hanging) res.destroy();
     this.server.closeAllConnections();
@@ -95,10 +102,6 @@ export class OpenAIChatEndpoint {
         sendError(res, 404, 'invalid_request_error', null, `the scripted endpoint serves POST /v1/chat/completions, not ${req.method} ${path}`);
         return;
       }
-      if (this.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.apiKey}`) {
-        this.unauthorized(res, req.headers.authorization);
-        return;
-      }
       let body: ChatBody;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatBody;
@@ -106,8 +109,13 @@ export class OpenAIChatEndpoint {
         sendError(res, 400, 'invalid_request_error', null, 'body is not JSON');
         return;
       }
-      const request: RecordedRequest = { n: this.requests.length + 1, headers: req.headers, body };
+      const request: RecordedRequest = { n: this.requests.length + 1, at: Date.now(), headers: req.headers, body };
       this.requests.push(request);
+      // Refused requests are recorded too: a test counts what the agent sent.
+      if (this.apiKey !== undefined && req.headers.authorization !== `Bearer ${this.apiKey}`) {
+        this.unauthorized(res, req.headers.authorization);
+        return;
+      }
       this.reply(res, request, this.next(request));
     });
   }

@@ -16,8 +16,8 @@ describe('aider argv', () => {
       expect.arrayContaining(['--yes-always', '--no-pretty', '--no-stream', '--no-auto-commits', '--no-dirty-commits', '--no-gitignore', '--no-check-update', '--analytics-disable', '--no-detect-urls']),
     );
     const after = (flag: string) => argv[argv.indexOf(flag) + 1];
-    expect(after('--chat-history-file')).toBe('/tmp/ns/sessions/session-003.aider-chat.md');
-    expect(after('--input-history-file')).toBe('/tmp/ns/sessions/session-003.aider-input');
+    expect(after('--chat-history-file')).toBe('/dev/null');
+    expect(after('--input-history-file')).toBe('/dev/null');
   });
 
   it('is never started without a model: it would open a browser and wait', () => {
@@ -25,8 +25,13 @@ describe('aider argv', () => {
     expect(() => agent.argv(context())).toThrow(/--model/);
   });
 
-  it('asks for a wide console and names its repo-map cache as scratch', () => {
-    expect(agent.env?.(context({ model: 'sonnet' }))).toEqual({ COLUMNS: expect.stringMatching(/^\d{4,}$/) });
+  it('asks for a wide console and a git identity of its own, and names its repo-map cache as scratch', () => {
+    expect(agent.env?.(context({ model: 'sonnet' }))).toMatchObject({
+      COLUMNS: expect.stringMatching(/^\d{4,}$/),
+      GIT_CONFIG_COUNT: '2',
+      GIT_CONFIG_KEY_0: 'user.name',
+      GIT_CONFIG_KEY_1: 'user.email',
+    });
     expect(agent.scratchPaths).toEqual(['.aider.tags.cache.v4']);
   });
 });
