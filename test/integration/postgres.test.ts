@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -108,6 +108,16 @@ describe('nightshift server --postgres', () => {
         return count > 0 ? count : undefined;
       }, 30_000, 'the build in visibility by NightshiftLabel');
       expect(found).toBe(1);
+
+      // The CLI finds this server through a Temporal environment-config profile, as a team points it.
+      const toml = join(tempDir('pg-profile'), 'temporal.toml');
+      writeFileSync(toml, `[profile.team]\naddress = "${address}"\nnamespace = "default"\n`);
+      const { TEMPORAL_ADDRESS: _devServer, ...env } = process.env;
+      const listed = execFileSync(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js'), 'status', '--json'], {
+        env: { ...env, TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'team' },
+        encoding: 'utf8',
+      });
+      expect((JSON.parse(listed) as { label: string; status: string }[]).find((b) => b.label === label)).toMatchObject({ status: 'completed' });
     } finally {
       await connection.close();
       await nativeConnection.close();
