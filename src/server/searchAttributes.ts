@@ -1,11 +1,19 @@
 import { type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { EnvironmentError } from '../model/errors';
-import { SEARCH_ATTRIBUTE_NAMES } from '../workflows/searchAttributes';
+import { SearchAttributeType } from '@temporalio/common';
+import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
+
+/** The attribute's type as `temporal` flags spell it. */
+export function cliType(type: SearchAttributeType): 'Keyword' | 'Double' {
+  if (type === SearchAttributeType.KEYWORD) return 'Keyword';
+  if (type === SearchAttributeType.DOUBLE) return 'Double';
+  throw new Error(`search attribute type ${type} has no mapping yet`);
+}
 
 /** `--search-attribute` flags for `temporal server start-dev`. */
 export function searchAttributeFlags(): string[] {
-  return SEARCH_ATTRIBUTE_NAMES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]);
+  return SEARCH_ATTRIBUTES.flatMap((a) => ['--search-attribute', `${a.name}=${cliType(a.type)}`]);
 }
 
 /**
@@ -14,10 +22,11 @@ export function searchAttributeFlags(): string[] {
  */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
-  const missing = SEARCH_ATTRIBUTE_NAMES.filter((name) => !(name in (existing.customAttributes ?? {})));
+  const missing = SEARCH_ATTRIBUTES.filter((a) => !(a.name in (existing.customAttributes ?? {})));
   if (missing.length === 0) return;
+  const { INDEXED_VALUE_TYPE_KEYWORD, INDEXED_VALUE_TYPE_DOUBLE } = temporal.api.enums.v1.IndexedValueType;
   const searchAttributes: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
-  for (const name of missing) searchAttributes[name] = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+  for (const a of missing) searchAttributes[a.name] = cliType(a.type) === 'Double' ? INDEXED_VALUE_TYPE_DOUBLE : INDEXED_VALUE_TYPE_KEYWORD;
   try {
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
   } catch (err) {
@@ -27,7 +36,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
     if (/permission|denied|unimplemented|not supported/i.test((err as Error).message)) {
       throw new EnvironmentError(
         `cannot register Nightshift's search attributes on namespace ${namespace}: ${(err as Error).message}`,
-        `Add them once as Keyword attributes (on Temporal Cloud: the namespace's Custom Search Attributes in the Cloud UI, or tcld namespace search-attributes add): ${missing.join(', ')}.`,
+        `Add them once (on Temporal Cloud: the namespace's Custom Search Attributes in the Cloud UI, or tcld namespace search-attributes add): ${missing.map((a) => `${a.name} (${cliType(a.type)})`).join(', ')}.`,
       );
     }
     throw err;

@@ -39,7 +39,8 @@ import {
   skipUpdate,
   statusQuery,
 } from './messages';
-import { NightshiftCheckpoint, NightshiftLabel, NightshiftStatus } from './searchAttributes';
+import { named, timer } from './markers';
+import { NightshiftAgent, NightshiftCheckpoint, NightshiftLabel, NightshiftStatus } from './searchAttributes';
 import {
   addDevNote,
   applyFeedback,
@@ -87,11 +88,12 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
   upsertSearchAttributes([
     { key: NightshiftLabel, value: state.label },
     { key: NightshiftStatus, value: state.status },
+    { key: NightshiftAgent, value: request.agent.kind },
   ]);
 
   try {
     if (!carried) await build.notify('started', `build ${state.label} started: ${state.request.plan.title}`);
-    state.workspace ??= await git.prepareWorkspace({ label: state.label, repo: request.repo, baseRef: request.baseRef });
+    state.workspace ??= await named(git.prepareWorkspace, `prepare worktree nightshift/${state.label}`, { label: state.label, repo: request.repo, baseRef: request.baseRef });
     for (const checkpoint of build.remainingCheckpoints()) {
       await build.runCheckpoint(checkpoint);
       if (workflowInfo().continueAsNewSuggested) {
@@ -168,7 +170,7 @@ class Build extends BuildSessions {
       async (...args: A) => {
         apply(updatePayload(name, args));
         this.touch();
-        if (settled) await condition(settled, '30s');
+        if (settled) await condition(settled, '30s', timer(`${name}: wait for the build to act on it (30s)`));
         return toStatus(this.state);
       },
       {
@@ -219,7 +221,7 @@ class Build extends BuildSessions {
     await this.pauseGate();
     progress.status = 'committing';
     this.setStatus('committing');
-    const committed = await git.commitCheckpoint({
+    const committed = await named(git.commitCheckpoint, `commit checkpoint-${progress.id}: ${progress.title}`, {
       label: s.label,
       runId: s.runId,
       worktree: this.worktree(),
@@ -293,7 +295,7 @@ class Build extends BuildSessions {
       }
       if (ending.kind === 'stalled') await this.notify('stalled', `build ${s.label} stalled at ${step}: ${ending.error}`);
       if (next.kind === 'retry') {
-        await this.backoff();
+        await this.backoff({ next: group.attempts + 1, step });
         continue;
       }
       const decision = await this.awaitHuman(next.reason, step, next.message);
@@ -336,7 +338,10 @@ class Build extends BuildSessions {
   private async afterSkip(cp: CheckpointProgress): Promise<void> {
     // Work left behind by a skipped checkpoint must not leak into the next one's commit: keep it in a stash.
     cp.status = 'skipped';
-    await git.stashWork({ worktree: this.worktree(), message: `nightshift: skipped checkpoint ${cp.id} of ${this.state.label}` });
+    await named(git.stashWork, `stash the work of skipped checkpoint ${cp.id}`, {
+      worktree: this.worktree(),
+      message: `nightshift: skipped checkpoint ${cp.id} of ${this.state.label}`,
+    });
     this.state.position = { checkpoint: null, taskGroup: null };
     this.setStatus('running');
     await this.record();
@@ -362,7 +367,10 @@ class Build extends BuildSessions {
         retry: { maximumAttempts: 3, initialInterval: '1s' },
         cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       });
-      const result = await verification.runVerification({
+      const steps = verificationSteps(checkpoint).length;
+      const attempt = cp.verifyAttempts + 1;
+      const marker = `verify checkpoint ${cp.id} (${steps} step${steps === 1 ? '' : 's'})${attempt > 1 ? ` · attempt ${attempt}` : ''}`;
+      const result = await named(verification.runVerification, marker, {
         label: s.label,
         checkpointId: cp.id,
         attempt: cp.verifyAttempts + 1,

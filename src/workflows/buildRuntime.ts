@@ -11,7 +11,8 @@ import {
 import type { createActivities } from '../activities';
 import type { SessionResult } from '../activities/types';
 import { rateLimitWait } from './rateLimit';
-import { NightshiftStatus } from './searchAttributes';
+import { named, retryWaitMarker, timer, usageLimitMarker, wait } from './markers';
+import { NightshiftCostUsd, NightshiftStatus, NightshiftWaitReason } from './searchAttributes';
 import {
   addDevNote,
   buildBudget,
@@ -64,7 +65,7 @@ export abstract class BuildRuntime {
     await this.notify('paused', `build ${s.label} is rate-limited at ${step}; resuming at ${wakeAt}`);
     s.retryNow = false;
     s.retryWaiting = true;
-    await condition(() => s.retryNow, waitMs);
+    await condition(() => s.retryNow, waitMs, timer(usageLimitMarker(wakeAt, step)));
     s.retryWaiting = false;
     s.retryNow = false;
     s.waiting = null;
@@ -98,12 +99,14 @@ export abstract class BuildRuntime {
   }
 
   /** The policy's wait between attempts; `retry` cuts it short, `pause` outlasts it. */
-  protected async backoff(): Promise<void> {
+  protected async backoff(attempt?: { next: number; step: string }): Promise<void> {
+    const interval = this.state.request.policy.retryInterval;
+    const marker = attempt ? retryWaitMarker(interval, attempt.next, this.state.request.policy.maxAttempts, attempt.step) : `retry wait ${wait(interval)}`;
     this.state.retryNow = false;
     this.state.retryWaiting = true;
     this.touch();
     await this.record();
-    await condition(() => this.state.retryNow || this.state.pendingDecision?.kind === 'skip', this.state.request.policy.retryInterval);
+    await condition(() => this.state.retryNow || this.state.pendingDecision?.kind === 'skip', interval, timer(marker));
     this.state.retryWaiting = false;
     this.state.retryNow = false;
   }
@@ -150,7 +153,11 @@ export abstract class BuildRuntime {
     const s = this.state;
     if (s.status !== status) {
       s.status = status;
-      upsertSearchAttributes([{ key: NightshiftStatus, value: status }]);
+      upsertSearchAttributes([
+        { key: NightshiftStatus, value: status },
+        { key: NightshiftWaitReason, value: s.waiting?.reason ?? null },
+        { key: NightshiftCostUsd, value: s.spentUsd },
+      ]);
     }
     this.touch();
     setCurrentDetails(this.details());
@@ -174,12 +181,14 @@ export abstract class BuildRuntime {
   }
 
   async record(): Promise<void> {
-    await quick.recordProgress({ view: toStatus(this.state) });
+    const s = this.state;
+    const at = s.position.checkpoint ? ` · checkpoint ${s.position.checkpoint}${s.position.taskGroup ? `, task group ${s.position.taskGroup}` : ''}` : '';
+    await named(quick.recordProgress, `record progress: ${s.status}${s.waiting ? ` (${s.waiting.reason})` : ''}${at}`, { view: toStatus(s) });
   }
 
   async notify(event: Parameters<Activities['notify']>[0]['event'], message: string): Promise<void> {
     const input = { label: this.state.label, event, message };
-    await quick.notify(input);
+    await named(quick.notify, `notify: ${event}`, input);
     // The webhook (NIGHTSHIFT_WEBHOOK_URL on the worker) is best effort: a few quick attempts, then
     // given up; its failure is only logged. The build does not wait for it, except briefly when it
     // ends, since a post still pending when the workflow closes would be dropped.
@@ -188,13 +197,12 @@ export abstract class BuildRuntime {
       retry: { maximumAttempts: 5, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '4s' },
     });
     let settled = false;
-    void webhook
-      .notifyWebhook(input)
+    void named(webhook.notifyWebhook, `webhook: ${event}`, input)
       .catch((err: unknown) => log.warn(`webhook for ${event} gave up`, { error: String(err) }))
       .finally(() => {
         settled = true;
       });
-    if (event === 'completed' || event === 'failed' || event === 'cancelled') await condition(() => settled, '3 seconds');
+    if (event === 'completed' || event === 'failed' || event === 'cancelled') await condition(() => settled, '3 seconds', timer(`let the ${event} webhook finish (3s)`));
   }
 
   protected worktree(): string {

@@ -10,6 +10,7 @@ import type { SessionResult } from '../activities/types';
 import { BuildRuntime } from './buildRuntime';
 import { type StepEnding, stepEnding } from './stepPolicy';
 import { runWatchedSession } from './watchedSession';
+import { sessionMarker } from './markers';
 import { type CheckpointProgress, takeFeedback } from './state';
 
 /** How a session ended (for the step policy) and, when the agent ran to an end, its result. */
@@ -77,6 +78,7 @@ export abstract class BuildSessions extends BuildRuntime {
         policy,
         scope,
         () => this.progressAt.get(session),
+        sessionMarker({ session, checkpoint: cp.id, group: group.id, agent: s.request.agent.kind, resume: resume.resumeSessionId !== undefined, fixing: failingVerification !== undefined }),
       );
       if (end.kind === 'done') this.absorb(key, cp.id, end.result);
       const limits = { stallTimeoutMs: policy.stallTimeout, maxSessionTimeMs: policy.maxSessionTime };

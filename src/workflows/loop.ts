@@ -56,7 +56,8 @@ import {
 } from './loopState';
 import { parseInput, signalPayload, updatePayload } from './inputs';
 import { progressSignal } from './messages';
-import { NightshiftLabel, NightshiftStatus } from './searchAttributes';
+import { named, retryWaitMarker, timer, usageLimitMarker } from './markers';
+import { NightshiftAgent, NightshiftCostUsd, NightshiftLabel, NightshiftStatus, NightshiftWaitReason } from './searchAttributes';
 import { rateLimitWait } from './rateLimit';
 import type { WaitReason } from './state';
 import { freshCounters, judgeSession, type StepCounters, type StepEnding, stepEnding } from './stepPolicy';
@@ -97,7 +98,7 @@ export async function loopWorkflow(input: LoopRequestInput, carried?: LoopState)
     if (!info.continuedFromExecutionRunId) {
       await loop.notify('started', `loop ${state.taskName} started (${request.mode}): ${firstLine(request.task)}`);
     }
-    loop.see(await files.prepareLoop({ repo: request.repo, taskName: state.taskName, mode: request.mode, task: request.task, criteria: request.criteria }));
+    loop.see(await named(files.prepareLoop, `prepare loop ${state.taskName} (${request.mode})`, { repo: request.repo, taskName: state.taskName, mode: request.mode, task: request.task, criteria: request.criteria }));
     for (;;) {
       const limit = limitBeforeSession(state);
       if (limit) return await loop.finish(limit);
@@ -167,7 +168,7 @@ class Loop {
       update,
       async (...args: A) => {
         apply(updatePayload(name, args));
-        await condition(() => this.state.pendingDecision === null && !this.state.retryNow, '30s');
+        await condition(() => this.state.pendingDecision === null && !this.state.retryNow, '30s', timer(`${name}: wait for the loop to act on it (30s)`));
         return toLoopStatus(this.state);
       },
       {
@@ -189,7 +190,7 @@ class Loop {
     const s = this.state;
     const r = s.request;
     const n = beginSession(s);
-    const before = await files.loopSnapshot({ repo: r.repo, taskName: s.taskName });
+    const before = await named(files.loopSnapshot, `read the task list before session ${n}`, { repo: r.repo, taskName: s.taskName });
     this.see(before);
     this.setStatus('running', `session ${n}${s.attempts ? ` (attempt ${s.attempts + 1})` : ''}${s.nextItem ? `: ${s.nextItem}` : ''}`);
     const told = s.rejection;
@@ -236,13 +237,13 @@ class Loop {
       accepted = decision.note;
     } else result = ran;
 
-    const after = await files.loopSnapshot({ repo: r.repo, taskName: s.taskName });
+    const after = await named(files.loopSnapshot, `read the task list after session ${n}`, { repo: r.repo, taskName: s.taskName });
     this.see(after);
     let claim = result ? claimedCompletion(r.mode, result.promiseSeen, after.checkboxes) : null;
     let verdict = '';
     if (claim && r.verify) {
       this.setStatus('running', `session ${n}: verifying the completion claim`);
-      const v = await git.verifyLoopCompletion({ repo: r.repo, taskName: s.taskName, session: n, command: r.verify, timeoutMs: r.policy.verifyTimeout });
+      const v = await named(git.verifyLoopCompletion, `verify the completion claim of session ${n}: ${r.verify}`, { repo: r.repo, taskName: s.taskName, session: n, command: r.verify, timeoutMs: r.policy.verifyTimeout });
       if (!v.passed) {
         rejectCompletion(s, claim, n, v.steps.map((x) => x.outputTail).join('\n').trim() || 'verification failed', now());
         verdict = `Completion claimed (${claim}) but \`${r.verify}\` failed: recorded as a false completion.`;
@@ -254,7 +255,7 @@ class Loop {
     const at = now();
     let commit: string | null = null;
     if (r.commitEachSession || r.logFile) {
-      const committed = await git.commitLoopSession({
+      const committed = await named(git.commitLoopSession, `${r.commitEachSession ? 'commit' : 'log'} session ${n}: ${summary}`, {
         repo: r.repo,
         taskName: s.taskName,
         session: n,
@@ -277,7 +278,7 @@ class Loop {
       commit = committed.commit;
       if (commit) s.lastCommit = commit;
     }
-    await files.appendLoopProgress({
+    await named(files.appendLoopProgress, `record progress of session ${n}`, {
       repo: r.repo,
       taskName: s.taskName,
       session: n,
@@ -329,6 +330,7 @@ class Loop {
       policy,
       new CancellationScope(),
       () => this.progressAt,
+      `session ${n} · loop ${s.taskName} · ${r.agent.kind}${s.attempts ? ` · attempt ${s.attempts + 1}` : ''}`,
     );
     if (end.kind === 'done' && end.result.lastLine) s.lastOutput = end.result.lastLine;
     const limits = { stallTimeoutMs: policy.stallTimeout, maxSessionTimeMs: policy.maxSessionTime };
@@ -343,7 +345,7 @@ class Loop {
     s.retryNow = false;
     this.setStatus('rate-limited', `session ${n} hit the agent's usage limit; resuming at ${wakeAt}`);
     await this.notify('paused', `loop ${s.taskName} is rate-limited; resuming at ${wakeAt}`);
-    await condition(() => s.retryNow, waitMs);
+    await condition(() => s.retryNow, waitMs, timer(usageLimitMarker(wakeAt, `session ${n}`)));
     s.retryNow = false;
   }
 
@@ -352,7 +354,7 @@ class Loop {
     const s = this.state;
     s.retryNow = false;
     this.setStatus('running', `session ${s.current} failed (attempt ${s.attempts}); retrying in ${s.request.policy.retryInterval / 1000}s`);
-    await condition(() => s.retryNow, s.request.policy.retryInterval);
+    await condition(() => s.retryNow, s.request.policy.retryInterval, timer(retryWaitMarker(s.request.policy.retryInterval, s.attempts + 1, s.request.policy.maxAttempts, `session ${s.current}`)));
     s.retryNow = false;
   }
 
@@ -387,7 +389,11 @@ class Loop {
     const s = this.state;
     if (s.status !== status) {
       s.status = status;
-      upsertSearchAttributes([{ key: NightshiftStatus, value: status }]);
+      upsertSearchAttributes([
+        { key: NightshiftStatus, value: status },
+        { key: NightshiftWaitReason, value: s.waiting?.reason ?? null },
+        { key: NightshiftCostUsd, value: s.costUsd },
+      ]);
     }
     s.updatedAt = now();
     const boxes = s.checkboxes ? ` · ${s.checkboxes.done}/${s.checkboxes.total} boxes` : '';
@@ -405,12 +411,14 @@ class Loop {
     upsertSearchAttributes([
       { key: NightshiftLabel, value: s.taskName },
       { key: NightshiftStatus, value: s.status },
+      { key: NightshiftAgent, value: s.request.agent.kind },
+      { key: NightshiftCostUsd, value: s.costUsd },
     ]);
     upsertMemo({ [LOOP_MEMO]: { request: s.request, status: s.status, counters: countersOf(s), checkboxes: s.checkboxes } });
   }
 
   async notify(event: Parameters<Activities['notify']>[0]['event'], message: string): Promise<void> {
-    await files.notify({ label: this.state.taskName, event, message });
+    await named(files.notify, `notify: ${event}`, { label: this.state.taskName, event, message });
   }
 }
 

@@ -62,6 +62,7 @@ import {
   validateRemove,
   validateSetPolicy,
 } from './queueState';
+import { clock, named, timer, wait } from './markers';
 import { NightshiftLabel, NightshiftPriority } from './searchAttributes';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -202,13 +203,13 @@ class Queue {
   private async settled(): Promise<void> {
     this.changed();
     const mine = this.revision;
-    await condition(() => this.processed >= mine, '1 minute');
+    await condition(() => this.processed >= mine, '1 minute', timer('let the queue act on the change (1m)'));
   }
 
   /** Builds carried over a continue-as-new: watched by id, since their child handles are gone. */
   watchCarried(): void {
     for (const a of this.state.active) {
-      this.track(a, watcher.watchBuild({ workflowId: a.workflowId, runId: a.runId }));
+      this.track(a, named(watcher.watchBuild, `watch ${a.workflowId} until it ends`, { workflowId: a.workflowId, runId: a.runId }));
     }
   }
 
@@ -224,13 +225,17 @@ class Queue {
       setCurrentDetails(`**${s.active.length} building** (${s.active.map((a) => a.entry.label).join(', ') || 'none'}) · ${s.waiting.length} waiting`);
       if (this.revision === seen && this.historyIsLong()) {
         // Handlers still running must finish first; a change meanwhile is processed before trying again.
-        await condition(() => this.revision !== seen || (allHandlersFinished() && this.pendingHooks === 0), '1 minute');
+        await condition(
+          () => this.revision !== seen || (allHandlersFinished() && this.pendingHooks === 0),
+          '1 minute',
+          timer('let handlers and webhooks finish before continue-as-new (1m)'),
+        );
         if (this.revision === seen) await continueAsNew<typeof queueWorkflow>(this.init, this.state);
         continue;
       }
       const sleep = this.sleepMs();
       if (sleep === undefined) await condition(() => this.revision !== seen);
-      else await condition(() => this.revision !== seen, sleep);
+      else await condition(() => this.revision !== seen, sleep, timer(this.sleepMarker(sleep)));
     }
   }
 
@@ -253,6 +258,17 @@ class Queue {
     const at = [this.wakeAt ? Date.parse(this.wakeAt) : Infinity, this.state.active.length > 0 ? this.lastWrite + this.refreshEvery() : Infinity];
     const next = Math.min(...at);
     return next === Infinity ? undefined : Math.max(1, next - now);
+  }
+
+  /** What the queue's timer waits for: the off-hours window, a retry, or the next BUILD_STATUS.md refresh. */
+  private sleepMarker(ms: number): string {
+    const at = new Date(Date.now() + ms).toISOString();
+    const tz = this.state.policy.timeZone;
+    if (this.wakeAt && Date.parse(this.wakeAt) <= Date.parse(at)) {
+      const retry = this.state.waiting.find((i) => i.notBefore === this.wakeAt);
+      return retry ? `retry ${retry.entry.label} at ${clock(this.wakeAt, tz)}` : `off-hours window opens ${clock(this.wakeAt, tz)}`;
+    }
+    return `refresh BUILD_STATUS.md in ${wait(ms)}`;
   }
 
   private async admit(): Promise<void> {
@@ -336,13 +352,12 @@ class Queue {
   private async flushOutbox(): Promise<void> {
     for (const n of this.outbox.splice(0)) {
       try {
-        await quick.notify(n);
+        await named(quick.notify, `notify: ${n.event} · ${n.label}`, n);
       } catch (err) {
         log.warn('notify failed', { error: String(err) });
       }
       this.pendingHooks += 1;
-      void hook
-        .notifyWebhook(n)
+      void named(hook.notifyWebhook, `webhook: ${n.event} · ${n.label}`, n)
         .catch((err: unknown) => log.warn('webhook gave up', { error: String(err) }))
         .finally(() => {
           this.pendingHooks -= 1;
@@ -354,7 +369,7 @@ class Queue {
     this.written = this.revision;
     this.lastWrite = Date.now();
     try {
-      await files.writeQueueFiles({ view: toQueueView(this.state, new Date()) });
+      await named(files.writeQueueFiles, `write BUILD_QUEUE.md and BUILD_STATUS.md`, { view: toQueueView(this.state, new Date()) });
     } catch (err) {
       // The files are a convenience for people; the queue goes on without them.
       log.warn(`queue ${this.state.name}: could not write BUILD_STATUS.md`, { error: String(err) });

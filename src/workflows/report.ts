@@ -1,4 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
+import { named } from './markers';
 import type { createActivities } from '../activities';
 import type { ReportResult } from '../activities/report';
 import { z } from 'zod';
@@ -28,7 +29,8 @@ const reports = proxyActivities<Activities>({
 export async function reportWorkflow(input?: ReportRequest): Promise<ReportResult> {
   const request = parseInput('report request', ReportRequestSchema, input);
   const timeZone = request.timeZone ?? 'UTC';
-  return reports.writeBuildReport({ date: request.date ?? localDate(new Date(), timeZone), timeZone });
+  const date = request.date ?? localDate(new Date(), timeZone);
+  return named(reports.writeBuildReport, `write build-reports/${date}.md`, { date, timeZone });
 }
 
 export function localDate(at: Date, timeZone: string): string {

@@ -5,10 +5,22 @@ export const NightshiftStatus = defineSearchAttributeKey('NightshiftStatus', Sea
 export const NightshiftLabel = defineSearchAttributeKey('NightshiftLabel', SearchAttributeType.KEYWORD);
 export const NightshiftCheckpoint = defineSearchAttributeKey('NightshiftCheckpoint', SearchAttributeType.KEYWORD);
 export const NightshiftPriority = defineSearchAttributeKey('NightshiftPriority', SearchAttributeType.KEYWORD);
+/** The agent kind (`claude`, `codex`, ...). */
+export const NightshiftAgent = defineSearchAttributeKey('NightshiftAgent', SearchAttributeType.KEYWORD);
+/** Why a build or loop waits (`escalated`, `rate-limited`, ...); unset while it does not. */
+export const NightshiftWaitReason = defineSearchAttributeKey('NightshiftWaitReason', SearchAttributeType.KEYWORD);
+/** Dollars spent so far, as the agents reported them. */
+export const NightshiftCostUsd = defineSearchAttributeKey('NightshiftCostUsd', SearchAttributeType.DOUBLE);
 
-export const SEARCH_ATTRIBUTE_NAMES = [
-  NightshiftStatus.name,
-  NightshiftLabel.name,
-  NightshiftCheckpoint.name,
-  NightshiftPriority.name,
+/** Every custom attribute with its type, as `nightshift server`, `server --postgres` and workers register them. */
+export const SEARCH_ATTRIBUTES = [
+  NightshiftStatus,
+  NightshiftLabel,
+  NightshiftCheckpoint,
+  NightshiftPriority,
+  NightshiftAgent,
+  NightshiftWaitReason,
+  NightshiftCostUsd,
 ] as const;
+
+export const SEARCH_ATTRIBUTE_NAMES = SEARCH_ATTRIBUTES.map((a) => a.name);

@@ -12,6 +12,7 @@ import { TimeoutType } from '@temporalio/common';
 import type { SessionInput, SessionResult } from '../activities/types';
 import type { Policy } from '../model/request';
 import type { Activities } from './buildRuntime';
+import { named, sessionMarker, timer, wait } from './markers';
 
 /** How an agent session ended, before a build or a loop decides what that means. */
 export type SessionEnd =
@@ -33,6 +34,7 @@ export async function runWatchedSession(
   policy: Policy,
   scope: CancellationScope,
   progress: () => unknown,
+  marker = sessionMarker({ session: input.session, checkpoint: input.checkpointId, group: input.taskGroupId, agent: input.agent.kind, resume: Boolean(input.resumeSessionId) }),
 ): Promise<SessionEnd> {
   const agent = proxyActivities<Activities>({
     startToCloseTimeout: policy.maxSessionTime,
@@ -49,7 +51,7 @@ export async function runWatchedSession(
   const stallWatch = CancellationScope.nonCancellable(async () => {
     while (!done) {
       const seen = progress();
-      const moved = await condition(() => done || progress() !== seen, policy.stallTimeout);
+      const moved = await condition(() => done || progress() !== seen, policy.stallTimeout, timer(`stall timer ${wait(policy.stallTimeout)} · session ${input.session}`));
       if (!moved && !done) {
         stalled = true;
         scope.cancel();
@@ -58,7 +60,7 @@ export async function runWatchedSession(
     }
   });
   try {
-    return { kind: 'done', result: await scope.run(() => agent.runAgentSession(input)) };
+    return { kind: 'done', result: await scope.run(() => named(agent.runAgentSession, marker, input)) };
   } catch (err) {
     if (isCancellation(err) || (err instanceof ActivityFailure && isCancellation(err.cause))) {
       if (CancellationScope.current().consideredCancelled) throw err;
