@@ -9,12 +9,12 @@ import { TimeZoneSchema } from '../../model/offHours';
 import type { Plan } from '../../model/plan';
 import { loadPlanFile } from '../../model/planFile';
 import { PRIORITIES, type QueueEntryInput } from '../../model/queueEntry';
-import { AGENT_KINDS, slugify } from '../../model/request';
+import { slugify } from '../../model/request';
 import type { EnqueueAnswer, EnqueueRequest } from '../../workflows/queueMessages';
 import { initialQueueState, prepareEnqueue } from '../../workflows/queueState';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { type Connected, withClient } from '../connect';
-import { agentEnvFromFlags, envFlag, envOption, envSpec } from '../envFlags';
+import { agentFlags, agentFromFlags, agentOptions, agentSpec } from '../agentFlags';
 import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../policyFlags';
 import { EnqueueRefusedError, enqueue, queueViewIfRunning } from '../queue';
 import { warnIfNoWorker } from '../workers';
@@ -36,13 +36,10 @@ const Options = z
     repo: z.string({ message: '--repo DIR is required: the git repository the build works in' }),
     label: z.string().optional(),
     base: z.string().optional(),
-    agent: z.enum(AGENT_KINDS).default('scripted'),
-    'agent-command': z.string().optional(),
-    scenario: z.string().optional(),
+    ...agentFlags,
     'max-sessions': z.string().regex(/^[1-9]\d*$/, 'expected a whole number of sessions').optional(),
     queue: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a queue name like "default" or "night"').default('default'),
     json: z.boolean().default(false),
-    ...envFlag,
     ...policyFlags,
   })
   .refine((o) => !(o.plan && o.loop), { message: 'give at most one of --plan FILE or --loop "task"', path: ['plan'] })
@@ -67,13 +64,10 @@ const spec = {
   repo: { type: 'string' },
   label: { type: 'string' },
   base: { type: 'string' },
-  agent: { type: 'string' },
-  'agent-command': { type: 'string' },
-  scenario: { type: 'string' },
+  ...agentSpec,
   'max-sessions': { type: 'string' },
   queue: { type: 'string' },
   json: { type: 'boolean' },
-  ...envSpec,
   ...policySpec,
 } as const;
 
@@ -96,9 +90,8 @@ Options:
   --repo DIR              the git repository to build in (required)
   --label L               build label (default: from --name)
   --base REF              branch the build from REF
-  --agent NAME, --agent-command CMD, --scenario FILE   the agent, as for \`nightshift start\`
+${agentOptions}
   --max-sessions N        loops: stop after N sessions
-${envOption}
 ${policyOptions}
   --from FILE             import a seed-format BUILD_QUEUE.md: each Active Queue entry is queued as a loop or
                           refused with its reasons; entries already queued and Completed ones are skipped
@@ -147,12 +140,7 @@ Examples:
 
 function runSettings(o: AddOptions): Omit<EnqueueRequest, 'entry'> {
   return {
-    agent: {
-      kind: o.agent,
-      ...(o['agent-command'] ? { command: o['agent-command'] } : {}),
-      ...(o.scenario ? { scenario: resolve(o.scenario) } : {}),
-      ...agentEnvFromFlags(o.env),
-    },
+    agent: agentFromFlags(o),
     policy: policyFromFlags(o),
     ...(o.base ? { baseRef: o.base } : {}),
     ...(o['max-sessions'] ? { maxSessions: Number(o['max-sessions']) } : {}),

@@ -10,7 +10,7 @@ import { loopStatusQuery } from '../../workflows/loopMessages';
 import { LOOP_TERMINAL, type LoopStatusView } from '../../workflows/loopState';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
-import { agentEnvFromFlags, envFlag, envOption, envSpec } from '../envFlags';
+import { agentFlags, agentFromFlags, agentOptions, agentSpec } from '../agentFlags';
 import { continueLoop, type LoopListing, listLoops, loopStatus, parseLoopRequest, startLoop } from '../loops';
 import { policyFlags, policyFromFlags, policyOptions, policySpec } from '../policyFlags';
 
@@ -28,15 +28,14 @@ const Options = z
     budget: usd,
     'log-file': z.string().optional(),
     'no-commit': z.boolean().default(false),
+    ...agentFlags,
+    // No default: with --continue, an absent --agent keeps the loop's agent.
     agent: z.enum(AGENT_KINDS).optional(),
-    'agent-command': z.string().optional(),
-    scenario: z.string().optional(),
     continue: z.boolean().default(false),
     list: z.boolean().default(false),
     status: z.boolean().default(false),
     wait: z.boolean().default(false),
     json: z.boolean().default(false),
-    ...envFlag,
     ...policyFlags,
   })
   .refine((o) => [o.continue, o.list, o.status].filter(Boolean).length <= 1, { message: 'give at most one of --continue, --list, --status', path: ['continue'] })
@@ -64,10 +63,7 @@ Options:
   --budget USD              budget of this runner (same as --build-budget); the loop stops as budget-exceeded when it is spent
   --log-file FILE           also append a seed-000 build-session entry to FILE (relative to the repo)
   --no-commit               do not commit after each session (default: one commit "session-N: <summary>")
-  --agent NAME
-  --agent-command CMD       with --agent command: "<program> <args>", {prompt_file} is replaced
-  --scenario FILE           with --agent scripted: what the built-in agent should do
-${envOption}
+${agentOptions}
 ${policyOptions}
   --continue [NAME]         a new runner for a stopped task (default: the most recent one); sessions keep their
                             numbers and the counters (sessions, cost, false completions) carry over.
@@ -94,7 +90,10 @@ Examples:
       if (o.status) return status(client, o, positionals);
       if (o.continue) {
         if (positionals.length > 1) throw new InvalidInputError(`unexpected arguments: ${positionals.slice(1).join(' ')}`, '--continue');
-        if (o.env.length > 0 && !o.agent) throw new InvalidInputError('with --continue, --env replaces the agent: give --agent too', '--env', 'For example: nightshift loop --continue NAME --agent claude --env KEY=VALUE');
+        if (!o.agent && AGENT_FLAG_NAMES.some((k) => k !== 'agent' && k !== 'agent-command' && givenFlag(o[k]))) {
+          // The agent is replaced whole on --continue: settings without --agent would silently become the scripted agent's.
+          throw new InvalidInputError('with --continue, agent settings replace the agent: give --agent too', '--agent', 'For example: nightshift loop --continue NAME --agent claude --model sonnet');
+        }
         const { handle, request, counters } = await continueLoop(client, positionals[0], overridesFrom(o));
         return started(client, namespace, o, handle.workflowId, handle.firstExecutionRunId, request.taskName, `continued after ${counters.sessions} session(s)`);
       }
@@ -132,15 +131,12 @@ const spec = {
   budget: { type: 'string' },
   'log-file': { type: 'string' },
   'no-commit': { type: 'boolean' },
-  agent: { type: 'string' },
-  'agent-command': { type: 'string' },
-  scenario: { type: 'string' },
+  ...agentSpec,
   continue: { type: 'boolean', short: 'c' },
   list: { type: 'boolean', short: 'l' },
   status: { type: 'boolean' },
   wait: { type: 'boolean' },
   json: { type: 'boolean' },
-  ...envSpec,
   ...policySpec,
 } as const;
 
@@ -153,18 +149,17 @@ function overridesFrom(o: Options): Partial<LoopRequestInput> {
     ...(o['session-budget'] ? { sessionBudgetUsd: Number(o['session-budget']) } : {}),
     ...(o.budget || o['build-budget'] ? { buildBudgetUsd: Number(o.budget ?? o['build-budget']) } : {}),
     ...(o['log-file'] ? { logFile: o['log-file'] } : {}),
-    ...(o.agent || o.scenario || o['agent-command'] || o.env.length > 0
-      ? {
-          agent: {
-            kind: o.agent ?? (o['agent-command'] ? 'command' : 'scripted'),
-            ...(o['agent-command'] ? { command: o['agent-command'] } : {}),
-            ...(o.scenario ? { scenario: resolve(o.scenario) } : {}),
-            ...agentEnvFromFlags(o.env),
-          },
-        }
+    ...(AGENT_FLAG_NAMES.some((k) => givenFlag(o[k]))
+      ? { agent: agentFromFlags({ ...o, agent: o.agent ?? (o['agent-command'] ? 'command' : 'scripted') }) }
       : {}),
     ...(Object.keys(policy).length > 0 ? { policy } : {}),
   };
+}
+
+const AGENT_FLAG_NAMES = Object.keys(agentFlags) as (keyof typeof agentFlags)[];
+
+function givenFlag(value: unknown): boolean {
+  return Array.isArray(value) ? value.length > 0 : value !== undefined && value !== false;
 }
 
 function defaultTaskName(task: string): string {
