@@ -5,17 +5,19 @@ set -eu
 until temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1; do sleep 2; done
 temporal operator namespace describe -n default --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 ||
   temporal operator namespace create -n default --retention 7d --address "$TEMPORAL_ADDRESS"
-temporal operator search-attribute create --namespace default --name NightshiftStatus --type Keyword --address "$TEMPORAL_ADDRESS" ||
-  temporal operator search-attribute list --namespace default --address "$TEMPORAL_ADDRESS" | grep -q NightshiftStatus
-temporal operator search-attribute create --namespace default --name NightshiftLabel --type Keyword --address "$TEMPORAL_ADDRESS" ||
-  temporal operator search-attribute list --namespace default --address "$TEMPORAL_ADDRESS" | grep -q NightshiftLabel
-temporal operator search-attribute create --namespace default --name NightshiftCheckpoint --type Keyword --address "$TEMPORAL_ADDRESS" ||
-  temporal operator search-attribute list --namespace default --address "$TEMPORAL_ADDRESS" | grep -q NightshiftCheckpoint
-temporal operator search-attribute create --namespace default --name NightshiftPriority --type Keyword --address "$TEMPORAL_ADDRESS" ||
-  temporal operator search-attribute list --namespace default --address "$TEMPORAL_ADDRESS" | grep -q NightshiftPriority
-temporal operator search-attribute create --namespace default --name NightshiftAgent --type Keyword --address "$TEMPORAL_ADDRESS" ||
-  temporal operator search-attribute list --namespace default --address "$TEMPORAL_ADDRESS" | grep -q NightshiftAgent
-temporal operator search-attribute create --namespace default --name NightshiftWaitReason --type Keyword --address "$TEMPORAL_ADDRESS" ||
-  temporal operator search-attribute list --namespace default --address "$TEMPORAL_ADDRESS" | grep -q NightshiftWaitReason
-temporal operator search-attribute create --namespace default --name NightshiftCostUsd --type Double --address "$TEMPORAL_ADDRESS" ||
-  temporal operator search-attribute list --namespace default --address "$TEMPORAL_ADDRESS" | grep -q NightshiftCostUsd
+# A new namespace reaches the frontend's cache some seconds after it is written.
+until existing=$(temporal operator search-attribute list --namespace default --address "$TEMPORAL_ADDRESS" 2>/dev/null); do sleep 2; done
+echo "$existing" | grep -qw NightshiftStatus ||
+  temporal operator search-attribute create --namespace default --name NightshiftStatus --type Keyword --address "$TEMPORAL_ADDRESS"
+echo "$existing" | grep -qw NightshiftLabel ||
+  temporal operator search-attribute create --namespace default --name NightshiftLabel --type Keyword --address "$TEMPORAL_ADDRESS"
+echo "$existing" | grep -qw NightshiftCheckpoint ||
+  temporal operator search-attribute create --namespace default --name NightshiftCheckpoint --type Keyword --address "$TEMPORAL_ADDRESS"
+echo "$existing" | grep -qw NightshiftPriority ||
+  temporal operator search-attribute create --namespace default --name NightshiftPriority --type Keyword --address "$TEMPORAL_ADDRESS"
+echo "$existing" | grep -qw NightshiftAgent ||
+  temporal operator search-attribute create --namespace default --name NightshiftAgent --type Keyword --address "$TEMPORAL_ADDRESS"
+echo "$existing" | grep -qw NightshiftWaitReason ||
+  temporal operator search-attribute create --namespace default --name NightshiftWaitReason --type Keyword --address "$TEMPORAL_ADDRESS"
+echo "$existing" | grep -qw NightshiftCostUsd ||
+  temporal operator search-attribute create --namespace default --name NightshiftCostUsd --type Double --address "$TEMPORAL_ADDRESS"

@@ -38,8 +38,8 @@ ${lines.join('\n')}
 
 function createNamespaceScript(): string {
   const create = SEARCH_ATTRIBUTES.map(
-    (a) => `temporal operator search-attribute create --namespace default --name ${a.name} --type ${cliType(a.type)} --address "$TEMPORAL_ADDRESS" ||
-  temporal operator search-attribute list --namespace default --address "$TEMPORAL_ADDRESS" | grep -q ${a.name}`,
+    (a) => `echo "$existing" | grep -qw ${a.name} ||
+  temporal operator search-attribute create --namespace default --name ${a.name} --type ${cliType(a.type)} --address "$TEMPORAL_ADDRESS"`,
   ).join('\n');
   return `#!/bin/sh
 # The default namespace and Nightshift's search attributes, as \`nightshift server --postgres\` creates
@@ -48,6 +48,8 @@ set -eu
 until temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1; do sleep 2; done
 temporal operator namespace describe -n default --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 ||
   temporal operator namespace create -n default --retention 7d --address "$TEMPORAL_ADDRESS"
+# A new namespace reaches the frontend's cache some seconds after it is written.
+until existing=$(temporal operator search-attribute list --namespace default --address "$TEMPORAL_ADDRESS" 2>/dev/null); do sleep 2; done
 ${create}
 `;
 }
