@@ -1,5 +1,6 @@
 import { AiderModelMissingError, aiderAgent } from '../../../src/agents/aider';
 import { classifyExit } from '../../../src/agents/classify';
+import { AgentSpecSchema } from '../../../src/model/request';
 import { clock, context, feed, fixture } from './feed';
 
 const agent = aiderAgent({ now: clock });
@@ -23,6 +24,11 @@ describe('aider argv', () => {
   it('is never started without a model: it would open a browser and wait', () => {
     expect(() => agent.argv(context())).toThrow(AiderModelMissingError);
     expect(() => agent.argv(context())).toThrow(/--model/);
+    // Refused in the request already, naming the flag.
+    const refused = AgentSpecSchema.safeParse({ kind: 'aider' });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues).toEqual([expect.objectContaining({ path: ['model'], message: expect.stringContaining('--agent aider needs --model') })]);
+    expect(AgentSpecSchema.safeParse({ kind: 'aider', model: 'sonnet' }).success).toBe(true);
   });
 
   it('asks for a wide console and a git identity of its own, and names its repo-map cache as scratch', () => {
