@@ -7,6 +7,8 @@ import { HomeLayout } from './paths';
 import { runAgentSession } from './session';
 import type { NotifyInput, RecordInput, SessionInput, VerifyInput, WorkspaceInput } from './types';
 import { runVerification } from './verify';
+import { redactSecrets } from '../agents/redact';
+import type { SandboxMode } from '../agents/sandbox';
 import { maskStrings, secretValues, valueMasker } from '../worker/agentEnvFile';
 import { prepareWorkspace, stashWork } from './workspace';
 
@@ -15,17 +17,21 @@ export interface ActivityDeps {
   home: string;
   /** The worker's agent env file (NIGHTSHIFT_AGENT_ENV_FILE): added to every agent's environment, masked in its output. */
   agentEnv?: Record<string, string>;
+  /** The sandbox for requests that name none (docs/security.md). */
+  sandbox?: SandboxMode;
 }
 
 /** The build's activities, bound to their dependencies (tests pass temp dirs, the worker the real home). */
 export function createActivities(deps: ActivityDeps) {
   const layout = new HomeLayout(deps.home);
   const mask = valueMasker(secretValues(deps.agentEnv ?? {}));
-  const workerEnv = { env: deps.agentEnv ?? {}, mask };
+  const workerEnv = { env: deps.agentEnv ?? {}, mask, ...(deps.sandbox ? { sandbox: deps.sandbox } : {}) };
+  // Everything a session returns goes into workflow history: secret shapes and the env file's values are masked.
+  const redact = (text: string): string => mask(redactSecrets(text));
   return {
     prepareWorkspace: (input: WorkspaceInput) => prepareWorkspace(layout, input),
     // Results go into workflow history: the env file's values are masked there too.
-    runAgentSession: async (input: SessionInput) => maskStrings(await runAgentSession(layout, input, workerEnv), mask),
+    runAgentSession: async (input: SessionInput) => maskStrings(await runAgentSession(layout, input, workerEnv), redact),
     runVerification: (input: VerifyInput) => runVerification(layout, input),
     commitCheckpoint,
     stashWork,

@@ -4,21 +4,27 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { adapterFor, invocationOptions } from '../agents';
 import { classifyExit } from '../agents/classify';
-import { redactSecrets } from '../agents/redact';
+import { lineRedactor, redactSecrets } from '../agents/redact';
+import type { SandboxMode } from '../agents/sandbox';
 import type { OutputParser } from '../agents/types';
 import { progressSignal } from '../workflows/messages';
 import { type HomeLayout, pad } from './paths';
 import { clearInterruptedThread, interruptedThreadFile, readInterruptedThread, readThreadUsage, threadUsageFile, writeInterruptedThread, writeThreadUsage } from './agentThreads';
 import { killGroup, killRecordedGroup, spawnGroup, writePidRecord } from './process';
+import { refusedSession, sessionSandbox } from './sessionSandbox';
 import type { SessionInput, SessionResult } from './types';
 
 /** What this worker adds to every agent's environment (NIGHTSHIFT_AGENT_ENV_FILE), and how to mask it in output. */
 export interface WorkerAgentEnv {
   env?: Record<string, string>;
   mask?: (text: string) => string;
+  /** The sandbox for requests that name none (`nightshift worker --sandbox`, NIGHTSHIFT_SANDBOX; default none). */
+  sandbox?: SandboxMode;
 }
 
 const TAIL_BYTES = 2000;
+/** A transcript stops growing here (a runaway agent printing gigabytes must not fill the worker's disk). */
+export const TRANSCRIPT_MAX_BYTES = 100 * 1024 * 1024;
 
 /** Splits a byte stream into lines for the parser, however the chunks fall. */
 function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
@@ -90,13 +96,34 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
   // Caches the CLI leaves in the worktree go after the session, unless they were there before it.
   const scratch = (adapter.scratchPaths ?? []).map((p) => join(input.worktree, p)).filter((p) => !existsSync(p));
 
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...(adapter.env?.(invocation) ?? {}),
+    // The request's plain settings (`--env`), then Nightshift's own, then the worker's env file (secrets), which wins.
+    ...(input.agent.env ?? {}),
+    NIGHTSHIFT_BUILD_ID: input.workflowId,
+    NIGHTSHIFT_LABEL: label,
+    NIGHTSHIFT_CHECKPOINT: input.checkpointId,
+    NIGHTSHIFT_TASK_GROUP: input.taskGroupId,
+    NIGHTSHIFT_SESSION: String(session),
+    NIGHTSHIFT_PROMPT_FILE: promptFile,
+    ...(input.env ?? {}),
+    ...(worker.env ?? {}),
+  };
+  const sandbox = await sessionSandbox(layout, input, argv, env, promptFile, worker.sandbox);
   const transcript = createWriteStream(transcriptPath, { flags: 'a' });
   transcript.write(
     `# nightshift session ${session}: build ${label}, checkpoint ${input.checkpointId}, task group ${input.taskGroupId}\n` +
       `# started ${new Date().toISOString()} (activity attempt ${ctx.info.attempt})\n` +
       (orphan ? `# killed process group ${orphan.pgid} left by session ${orphan.session} of a lost worker\n` : '') +
-      `# argv: ${redact(JSON.stringify(argv))}\n`,
+      `# argv: ${redact(JSON.stringify(argv))}\n` +
+      sandbox.header,
   );
+  if (sandbox.refusal) {
+    transcript.end();
+    return refusedSession(input, transcriptPath, sandbox.refusal);
+  }
+  const sandboxNotes = sandbox.warning ? [{ category: 'deviation' as const, content: `sandbox: ${sandbox.warning}` }] : [];
 
   let stderrTail = '';
   let bytes = 0;
@@ -112,11 +139,20 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
       ctx.log.warn('progress signal failed', { error: (err as Error).message });
     });
   };
-  // The transcript is written line by line so a secret split across two chunks is still redacted.
-  const onLine = (stream: 'stdout' | 'stderr') => (line: string) => {
-    transcript.write(`${redact(line)}\n`);
+  // The transcript is written line by line so a secret split across two chunks is still redacted; a
+  // private key spans lines, so each stream has its own redactor. The parser sees redacted lines too:
+  // what it keeps (last line, DevNotes, failure message) goes into workflow history.
+  const redactors = { stdout: lineRedactor(), stderr: lineRedactor() };
+  let written = 0;
+  const onLine = (stream: 'stdout' | 'stderr') => (raw: string) => {
+    const line = worker.mask ? worker.mask(redactors[stream](raw)) : redactors[stream](raw);
+    if (written < TRANSCRIPT_MAX_BYTES) {
+      written += line.length + 1;
+      transcript.write(written < TRANSCRIPT_MAX_BYTES ? `${line}\n` : `# transcript cut at ${TRANSCRIPT_MAX_BYTES} bytes: the agent printed more\n`);
+    }
+    if (stream === 'stderr') stderrTail = `${stderrTail}${line}\n`.slice(-TAIL_BYTES);
     parser.line(line, stream);
-    if (line.trim()) pendingLine = latest = redact(line.trim());
+    if (line.trim()) pendingLine = latest = line.trim();
     if (Date.now() - lastSignalAt >= input.progressEveryMs) sendProgress();
   };
   const out = lineSplitter(onLine('stdout'));
@@ -125,33 +161,20 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
   const started = Date.now();
   let proc;
   try {
-    proc = await spawnGroup(argv, {
+    proc = await spawnGroup(sandbox.argv, {
       cwd: input.worktree,
-      env: {
-        ...process.env,
-        ...(adapter.env?.(invocation) ?? {}),
-        // The request's plain settings (`--env`), then Nightshift's own, then the worker's env file (secrets), which wins.
-        ...(input.agent.env ?? {}),
-        NIGHTSHIFT_BUILD_ID: input.workflowId,
-        NIGHTSHIFT_LABEL: label,
-        NIGHTSHIFT_CHECKPOINT: input.checkpointId,
-        NIGHTSHIFT_TASK_GROUP: input.taskGroupId,
-        NIGHTSHIFT_SESSION: String(session),
-        NIGHTSHIFT_PROMPT_FILE: promptFile,
-        ...(input.env ?? {}),
-        ...(worker.env ?? {}),
-      },
+      env: sandbox.env,
       onStdout: (chunk) => {
         bytes += chunk.length;
         out.push(chunk);
       },
       onStderr: (chunk) => {
         bytes += chunk.length;
-        stderrTail = (stderrTail + chunk.toString('utf8')).slice(-TAIL_BYTES);
         err.push(chunk);
       },
     });
   } catch (e) {
+    sandbox.release();
     transcript.end(`# could not start ${argv[0]}: ${(e as Error).message}\n`);
     throw ApplicationFailure.nonRetryable(`could not start the agent ${argv[0]}: ${(e as Error).message}`, 'AgentNotStarted');
   }
@@ -202,7 +225,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
       durationMs: Date.now() - started,
       lastLine: parsed.lastLine,
       stderrTail: redact(stderrTail.trim()),
-      devNotes: parsed.devNotes,
+      devNotes: [...sandboxNotes, ...parsed.devNotes],
       promiseSeen: parsed.promiseSeen,
       transcript: transcriptPath,
       costUsd: parsed.costUsd,
@@ -227,6 +250,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
     throw e;
   } finally {
     clearInterval(beat);
+    sandbox.release();
     rmSync(pidFile, { force: true });
     for (const path of scratch) rmSync(path, { recursive: true, force: true });
   }

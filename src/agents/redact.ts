@@ -16,7 +16,26 @@ const TOKEN_PATTERNS: readonly RegExp[] = [
   /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
   /\bxox[baprs]-[A-Za-z0-9-]{10,}/g,
   /\bAIza[0-9A-Za-z_-]{35}/g,
+  /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
+  /\bglpat-[A-Za-z0-9_-]{20,}/g,
+  /\bhf_[A-Za-z0-9]{30,}/g,
+  /\bxapp-[A-Za-z0-9-]{10,}/g,
 ];
+
+/**
+ * A bare 40-character AWS secret access key (letters, digits, `/`, `+`): only masked with upper case,
+ * lower case and a digit in it, so git hashes (lower-case hex) and words stay.
+ */
+const AWS_SECRET_KEY = /(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
+const maskAwsSecret = (m: string): string => (/[A-Z]/.test(m) && /[a-z]/.test(m) && /[0-9]/.test(m) ? REDACTED : m);
+
+/** A PEM private key block (or what is left of it on one line): everything from BEGIN to END. */
+const PRIVATE_KEY_BLOCK = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----|$)/g;
+const PRIVATE_KEY_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----/;
+const PRIVATE_KEY_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----/;
+
+/** `Authorization: <scheme> <credentials>` and `Proxy-Authorization`, whatever the scheme (Basic, token, ...). */
+const AUTHORIZATION_HEADER = /\b((?:Proxy-)?Authorization["']?\s*[:=]\s*["']?)(?:(Bearer|Basic|Token|Bot|Digest|AWS4-HMAC-SHA256)\s+)?[^\s"',;]{4,}(?:[^\n"']{0,2000})?/gi;
 
 /** `Authorization: Bearer <token>`: the scheme stays so the line still reads as what it was. */
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
@@ -86,8 +105,30 @@ function maskAssignment(
 /** Replaces credentials in `text` with `[REDACTED]`; text without any is returned unchanged. */
 export function redactSecrets(text: string): string {
   let out = text;
+  if (out.includes('PRIVATE KEY')) out = out.replace(PRIVATE_KEY_BLOCK, REDACTED);
   for (const pattern of TOKEN_PATTERNS) out = out.replace(pattern, REDACTED);
+  out = out.replace(AWS_SECRET_KEY, maskAwsSecret);
+  if (/authorization/i.test(out)) out = out.replace(AUTHORIZATION_HEADER, (_m, name: string, scheme?: string) => `${name}${scheme ? `${scheme} ` : ''}${REDACTED}`);
   out = out.replace(BEARER, `$1 ${REDACTED}`);
   if (/key|token|secret|passw/i.test(out)) out = out.replace(ASSIGNMENT, maskAssignment);
   return out;
+}
+
+/**
+ * A redactor for a stream read line by line: a private key block spans lines, so every line from a
+ * BEGIN line to its END line is masked whole (a block never ended masks the rest of the stream).
+ */
+export function lineRedactor(): (line: string) => string {
+  let inKey = false;
+  return (line) => {
+    if (inKey) {
+      if (PRIVATE_KEY_END.test(line)) inKey = false;
+      return REDACTED;
+    }
+    if (PRIVATE_KEY_BEGIN.test(line) && !PRIVATE_KEY_END.test(line.slice(line.search(PRIVATE_KEY_BEGIN)))) {
+      inKey = true;
+      return redactSecrets(line.slice(0, line.search(PRIVATE_KEY_BEGIN))) + REDACTED;
+    }
+    return redactSecrets(line);
+  };
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { AGENT_KINDS, type AgentSpecSchema } from '../model/request';
 import { agentEnvFromFlags, envFlag, envOption, envSpec } from './envFlags';
+import { agentSandboxFromFlags, sandboxFlag, sandboxOption, sandboxSpec } from './sandboxFlags';
 
 /** The agent flags of `nightshift start`, shared by commands that run any agent (`schedule add`). */
 export const agentFlags = {
@@ -15,6 +16,7 @@ export const agentFlags = {
   'auto-approve': z.boolean().default(false),
   scenario: z.string().optional(),
   ...envFlag,
+  ...sandboxFlag,
 };
 
 export const agentSpec = {
@@ -28,6 +30,7 @@ export const agentSpec = {
   'auto-approve': { type: 'boolean' },
   scenario: { type: 'string' },
   ...envSpec,
+  ...sandboxSpec,
 } as const;
 
 export const agentOptions = `  --agent NAME            claude | codex | aider | gemini | command | scripted (default scripted)
@@ -40,7 +43,8 @@ export const agentOptions = `  --agent NAME            claude | codex | aider | 
   --allowed-tools LIST    claude --allowedTools, comma-separated
   --auto-approve          codex and gemini may act without asking (they cannot ask headless)
   --scenario FILE         with --agent scripted: what the built-in agent should do
-${envOption}`;
+${envOption}
+${sandboxOption}`;
 
 type AgentFlags = z.infer<z.ZodObject<typeof agentFlags>>;
 
@@ -57,5 +61,6 @@ export function agentFromFlags(o: AgentFlags): z.input<typeof AgentSpecSchema> {
     ...(o['allowed-tools'] ? { allowedTools: o['allowed-tools'].split(',').map((t) => t.trim()).filter(Boolean) } : {}),
     ...(o['auto-approve'] ? { autoApprove: true } : {}),
     ...agentEnvFromFlags(o.env),
+    ...agentSandboxFromFlags(o),
   };
 }

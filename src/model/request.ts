@@ -41,6 +41,10 @@ export const AgentSpecSchema = z
     autoApprove: z.boolean().optional(),
     /** Plain settings for the agent's environment (`--env KEY=VALUE`); secrets are refused: they come from the worker side. */
     env: AgentEnvSchema.optional(),
+    /** `--sandbox`: bwrap, none, or auto (bwrap when installed); unset: the worker's default (docs/security.md). */
+    sandbox: z.enum(['auto', 'bwrap', 'none']).optional(),
+    /** `--no-network`: false runs the agent without a network (bwrap `--unshare-net`). */
+    network: z.boolean().optional(),
   })
   .refine((a) => a.kind !== 'command' || a.command !== undefined, {
     message: '--agent command needs --agent-command "<program> <args>"',

@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createActivities } from '../activities';
 import { killAllGroupsNow } from '../activities/process';
 import { TASK_QUEUE } from '../config/connection';
+import type { SandboxMode } from '../agents/sandbox';
 
 export interface NightshiftWorkerOptions {
   connection: NativeConnection;
@@ -13,6 +14,10 @@ export interface NightshiftWorkerOptions {
   maxCachedWorkflows?: number;
   /** Variables for every agent on this worker (its NIGHTSHIFT_AGENT_ENV_FILE); never sent to Temporal. */
   agentEnv?: Record<string, string>;
+  /** The agent sandbox for requests that name none; default NIGHTSHIFT_SANDBOX, else none (docs/security.md). */
+  sandbox?: SandboxMode;
+  /** This worker's host (NIGHTSHIFT_HOST): workspaces it prepares are its own (src/worker/host.ts). */
+  host?: string;
 }
 
 /** A worker for Nightshift's workflows and activities on one task queue. */
@@ -23,7 +28,12 @@ export async function createNightshiftWorker(options: NightshiftWorkerOptions): 
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
-    activities: createActivities({ home: options.home, ...(options.agentEnv ? { agentEnv: options.agentEnv } : {}) }),
+    activities: createActivities({
+      home: options.home,
+      ...(options.agentEnv ? { agentEnv: options.agentEnv } : {}),
+      ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+      ...(options.host ? { host: options.host } : {}),
+    }),
     // Heartbeats carry cancellation to a running session: flush them often so `pause --now` is quick.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',

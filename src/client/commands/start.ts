@@ -10,6 +10,7 @@ import { parseBuildRequest, startBuild } from '../builds';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { agentEnvFromFlags, envFlag, envOption, envSpec } from '../envFlags';
+import { agentSandboxFromFlags, sandboxFlag, sandboxOption, sandboxSpec } from '../sandboxFlags';
 import { followBuild } from '../follow';
 import { warnIfNoWorker } from '../workers';
 import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../policyFlags';
@@ -36,6 +37,7 @@ const Options = z
     wait: z.boolean().default(false),
     json: z.boolean().default(false),
     ...envFlag,
+    ...sandboxFlag,
     ...policyFlags,
   })
   .refine((o) => Boolean(o.plan) !== Boolean(o.session), { message: 'give exactly one of --plan FILE or --session ID', path: ['plan'] })
@@ -69,6 +71,7 @@ Options:
   --auto-approve          codex -c approval_policy="never", gemini --yolo
   --scenario FILE         with --agent scripted: what the built-in agent should do
 ${envOption}
+${sandboxOption}
 ${policyOptions}
   --wait                  follow the build live until it finishes or needs you
   --json                  print {label, workflowId, runId, url} (and the final status with --wait)
@@ -112,6 +115,7 @@ Examples:
           ...(o['allowed-tools'] ? { allowedTools: o['allowed-tools'].split(',').map((t) => t.trim()).filter(Boolean) } : {}),
           ...(o['auto-approve'] ? { autoApprove: true } : {}),
           ...agentEnvFromFlags(o.env),
+          ...agentSandboxFromFlags(o),
         },
         policy: policyFromFlags(o),
         ...(seed ? { sessionDir: seed.sessionDir, completed: seed.completed, ...(seed.only ? { only: seed.only } : {}) } : {}),
@@ -162,6 +166,7 @@ function specOf() {
     wait: { type: 'boolean' },
     json: { type: 'boolean' },
     ...envSpec,
+    ...sandboxSpec,
     ...policySpec,
   } as const;
 }

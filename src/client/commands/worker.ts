@@ -1,18 +1,23 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../../model/errors';
 import { runWorker } from '../../worker';
+import { SANDBOX_MODES } from '../../agents/sandbox';
 import { type Command, parseOptions } from '../cli';
 
 export const worker: Command = {
   name: 'worker',
   summary: 'Run a Nightshift worker: it executes builds (workflows and agent sessions) on task queue "nightshift" (or NIGHTSHIFT_TASK_QUEUE).',
-  usage: 'nightshift worker [--env-file FILE]',
+  usage: 'nightshift worker [--env-file FILE] [--sandbox auto|bwrap|none]',
   help: `
 Options:
   --env-file FILE   variables (KEY=VALUE lines) added to every agent's environment on this worker, for
                     API keys and other secrets: they are read here and never sent to Temporal, and
                     their values are masked in transcripts and status. Default: NIGHTSHIFT_AGENT_ENV_FILE.
                     Agents also inherit the worker's own environment.
+  --sandbox MODE    the agent sandbox for builds that name none: auto (bwrap when installed, else
+                    unsandboxed with a warning in status), bwrap (builds wait for you without it:
+                    apt-get install bubblewrap), none. Default: NIGHTSHIFT_SANDBOX, else none.
+                    See docs/security.md.
 
 Connection: TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (default localhost:7233 / default), or Temporal's
 environment config profile (TEMPORAL_PROFILE, temporal.toml).
@@ -22,9 +27,14 @@ notifications.log.
 SIGINT/SIGTERM shut it down gracefully: running agent sessions are cancelled and their process groups
 killed; their builds continue on the next worker.`,
   async run(argv) {
-    const { options: o, positionals } = parseOptions('worker', argv, { 'env-file': { type: 'string' } }, z.object({ 'env-file': z.string().min(1).optional() }));
+    const { options: o, positionals } = parseOptions(
+      'worker',
+      argv,
+      { 'env-file': { type: 'string' }, sandbox: { type: 'string' } },
+      z.object({ 'env-file': z.string().min(1).optional(), sandbox: z.enum(SANDBOX_MODES).optional() }),
+    );
     if (positionals.length > 0) throw new InvalidInputError(`unexpected arguments: ${positionals.join(' ')}`, undefined, 'See `nightshift worker --help`.');
-    await runWorker(undefined, o['env-file'] ? { envFile: o['env-file'] } : {});
+    await runWorker(undefined, { ...(o['env-file'] ? { envFile: o['env-file'] } : {}), ...(o.sandbox ? { sandbox: o.sandbox } : {}) });
     return 0;
   },
 };
