@@ -322,4 +322,29 @@ describe('the real gemini CLI, end to end', () => {
     const [limited, next] = api.requests as [RecordedRequest, RecordedRequest];
     expect(next.at - limited.at).toBeGreaterThanOrEqual(4500);
   });
+
+  it('a malformed response fails the session (transient): the policy runs it again, and it finishes', async () => {
+    const api = await endpoint((r): Reply => {
+      if (r.n === 1) return { fail: 'malformed' };
+      if (toolRounds(r) === 0) return { calls: [{ name: 'write_file', args: { file_path: 'done.txt', content: 'done\n' } }] };
+      return { text: 'done on the second try' };
+    });
+    const taskQueue = env.taskQueue();
+    const { worker } = await geminiWorker(taskQueue);
+    const request = parseBuildRequest({
+      label: label('malformed'),
+      repo: makeRepo(),
+      plan: plan([{ title: 'Despite a bad body', verify: 'test -f done.txt' }]),
+      agent: geminiAgent(api),
+      policy: { maxAttempts: 3, retryInterval: '1s' },
+    });
+    await worker.runUntil(async () => {
+      const handle = await startBuild(env.client, request, { taskQueue });
+      expect((await handle.result()).status).toBe('completed');
+      const view = await handle.query(statusQuery);
+      expect(view.attempts).toEqual([expect.objectContaining({ outcome: 'failed', error: expect.stringMatching(/^agent exit 1: .*is not valid JSON/) })]);
+      expect(view.lastOutput).toBe('done on the second try');
+    });
+    expect(api.requests).toHaveLength(3);
+  });
 });

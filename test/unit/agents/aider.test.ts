@@ -159,4 +159,11 @@ describe('aider 0.86.2 as the real CLI prints it', () => {
     );
     expect(wide.resetAt).toBe('2025-11-21T10:00:07.000Z');
   });
+
+  it('a malformed reply aider gave up on (after its own retries; exit 0) is transient', () => {
+    const parsed = parse(fixture('aider-real-malformed.txt'));
+    expect(parsed).toMatchObject({ isError: true, failureClass: 'transient' });
+    expect(parsed.failureMessage).toMatch(/^litellm\.InternalServerError: .*Expecting value/);
+    expect(classifyExit(parsed, 0, null)).toBe('transient');
+  });
 });

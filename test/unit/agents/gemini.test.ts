@@ -226,4 +226,11 @@ describe('gemini 0.61.0 failures, as the real CLI prints them', () => {
     const parsed = parse('Something broke badly\n    at x (file:///a.js:1:1)\n  code: 7,\n}', 'stderr');
     expect(parsed.lastLine).toBe('Something broke badly');
   });
+
+  it('a malformed response (exit 1) is transient, with the parse error as the message', () => {
+    const parsed = real('gemini-real-malformed.stderr.txt');
+    expect(parsed).toMatchObject({ isError: true, failureClass: 'transient' });
+    expect(parsed.failureMessage).toContain('is not valid JSON');
+    expect(classifyExit(parsed, 1, null)).toBe('transient');
+  });
 });
