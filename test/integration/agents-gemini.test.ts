@@ -12,6 +12,7 @@ import { createNightshiftWorker } from '../../src/worker/createWorker';
 import { statusQuery } from '../../src/workflows/messages';
 import { untilStatus } from '../support/builds';
 import {
+  type FunctionCall,
   geminiCost,
   GeminiEndpoint,
   promptText,
@@ -120,20 +121,20 @@ const tokens = (usages: TurnUsage[]) => ({
 });
 
 describe('the real gemini CLI, end to end', () => {
-  it("a 2-checkpoint build from `nightshift start`: gemini's own write_file writes the files in its fresh worktree (trusted, edits allowed by default), 2 commits, cost and tokens priced", async () => {
+  it("a 2-checkpoint build from `nightshift start --auto-approve`: gemini's own write_file and run_shell_command write the files in its fresh worktree (trusted), 2 commits, cost and tokens priced", async () => {
     const usage: Record<string, [TurnUsage, TurnUsage]> = {
       '1': [{ promptTokenCount: 12000, cachedContentTokenCount: 0, candidatesTokenCount: 300, thoughtsTokenCount: 120 }, { promptTokenCount: 12500, cachedContentTokenCount: 11000, candidatesTokenCount: 80 }],
       '2': [{ promptTokenCount: 14000, candidatesTokenCount: 250 }, { promptTokenCount: 14400, cachedContentTokenCount: 13000, candidatesTokenCount: 60, thoughtsTokenCount: 40 }],
     };
-    const files: Record<string, [string, string]> = { '1': ['work/one.txt', 'one\n'], '2': ['work/two.txt', 'two\n'] };
+    const calls: Record<string, FunctionCall> = {
+      '1': { name: 'write_file', args: { file_path: 'work/one.txt', content: 'one\n' } },
+      '2': { name: 'run_shell_command', args: { command: 'mkdir -p work && echo two > work/two.txt', description: 'write work/two.txt' } },
+    };
     const api = await endpoint((r): Reply => {
       const cp = checkpointOf(r);
       const [first, second] = usage[cp] ?? [undefined, undefined];
-      if (toolRounds(r) === 0) {
-        const [path, content] = files[cp] ?? ['unexpected.txt', cp];
-        return { calls: [{ name: 'write_file', args: { file_path: path, content } }], ...(first ? { usage: first } : {}) };
-      }
-      return { text: `DEVNOTE decision: checkpoint ${cp} was written by gemini's write_file\nCheckpoint ${cp} is done.`, ...(second ? { usage: second } : {}) };
+      if (toolRounds(r) === 0) return { calls: [calls[cp] ?? { name: 'write_file', args: { file_path: 'unexpected.txt', content: cp } }], ...(first ? { usage: first } : {}) };
+      return { text: `DEVNOTE decision: checkpoint ${cp} was written by gemini's ${calls[cp]?.name ?? '?'}\nCheckpoint ${cp} is done.`, ...(second ? { usage: second } : {}) };
     });
     const repo = makeRepo();
     const planFile = writeJson(join(tempDir('plan'), 'plan.json'), plan([
@@ -146,7 +147,7 @@ describe('the real gemini CLI, end to end', () => {
     const envFlags = Object.entries(geminiAgentEnv(geminiHome(), api.url)).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
     const run = await worker.runUntil(
       nightshift(
-        ['start', '--plan', planFile, '--repo', repo, '--label', name, '--agent', 'gemini', '--agent-bin', geminiBin(), '--model', GEMINI_TEST_MODEL, ...envFlags, '--retry-interval', '1s', '--wait', '--json'],
+        ['start', '--plan', planFile, '--repo', repo, '--label', name, '--agent', 'gemini', '--agent-bin', geminiBin(), '--model', GEMINI_TEST_MODEL, '--auto-approve', ...envFlags, '--retry-interval', '1s', '--wait', '--json'],
         { NIGHTSHIFT_TASK_QUEUE: taskQueue },
       ),
     );
@@ -157,13 +158,12 @@ describe('the real gemini CLI, end to end', () => {
     expect(gitIn(repo, 'show', `nightshift/${name}:work/one.txt`)).toBe('one');
     expect(gitIn(repo, 'show', `nightshift/${name}:work/two.txt`)).toBe('two');
     expect(gitIn(repo, 'show', '--name-only', '--format=', `nightshift/${name}`)).toBe('work/two.txt');
-    expect(out.status.devNotes.map((n) => n.content)).toEqual(["checkpoint 1 was written by gemini's write_file", "checkpoint 2 was written by gemini's write_file"]);
+    expect(out.status.devNotes.map((n) => n.content)).toEqual(["checkpoint 1 was written by gemini's write_file", "checkpoint 2 was written by gemini's run_shell_command"]);
 
-    // Two requests per session, no side requests; edits offered without --auto-approve, shell commands not.
+    // Two requests per session, no side requests; with --auto-approve (yolo) gemini offers shell commands.
     expect(api.requests.map((r) => `${checkpointOf(r)}.${toolRounds(r)}`)).toEqual(['1.0', '1.1', '2.0', '2.1']);
     expect(api.requests.every((r) => r.model === GEMINI_TEST_MODEL && r.stream)).toBe(true);
-    expect(toolNames(api.requests[0] as RecordedRequest)).toEqual(expect.arrayContaining(['write_file', 'replace']));
-    expect(toolNames(api.requests[0] as RecordedRequest)).not.toContain('run_shell_command');
+    expect(toolNames(api.requests[0] as RecordedRequest)).toEqual(expect.arrayContaining(['write_file', 'replace', 'run_shell_command']));
 
     // Tokens as the API reported them, each session priced as gemini-2.5-pro.
     const results = await sessionResults(env.client.workflow.getHandle(`build-${name}`));
@@ -202,7 +202,7 @@ describe('the real gemini CLI, end to end', () => {
     expect(api.requests).toHaveLength(4);
   });
 
-  it('`pause --now` kills gemini mid-session; `resume` runs the task again from its prompt (gemini sessions are not resumed) and finishes', async () => {
+  it('`pause --now` kills gemini mid-session; `resume` runs the task again from its prompt (gemini sessions are not resumed) and finishes; by default gemini may edit but not run commands', async () => {
     const api = await endpoint((r): Reply => {
       if (r.n === 1) return { calls: [{ name: 'write_file', args: { file_path: 'started.txt', content: 'started\n' } }] };
       // Gemini waits for this answer until `pause --now` kills it.
@@ -238,6 +238,9 @@ describe('the real gemini CLI, end to end', () => {
     expect(branchSubjects(repo, name)).toEqual(['checkpoint-1: Start and finish']);
     expect(gitIn(repo, 'show', '--name-only', '--format=', `nightshift/${name}`).split('\n').sort()).toEqual(['finished.txt', 'started.txt']);
     const [first, , third] = api.requests as [RecordedRequest, RecordedRequest, RecordedRequest];
+    // Without --auto-approve: `--approval-mode auto_edit`, file edits offered, shell commands not.
+    expect(toolNames(first)).toEqual(expect.arrayContaining(['write_file', 'replace']));
+    expect(toolNames(first)).not.toContain('run_shell_command');
     // The task ran again from its prompt: a fresh conversation, not the one the pause cut short.
     expect(toolRounds(third)).toBe(0);
     expect(promptText(third)).toBe(promptText(first));
