@@ -53,7 +53,7 @@ export interface PostgresTarget {
 }
 
 /** The environment the config reads, for one server node. */
-export function serverEnv(opts: { postgres: PostgresTarget; ip: string; ports: ServerPorts; dynamicConfigFile: string }): Record<string, string> {
+export function serverEnv(opts: { postgres: PostgresTarget; ip: string; ports: ServerPorts; dynamicConfigFile: string; broadcastAddress?: string }): Record<string, string> {
   const { postgres: pg, ports: p } = opts;
   return {
     POSTGRES_SEEDS: pg.host,
@@ -64,7 +64,7 @@ export function serverEnv(opts: { postgres: PostgresTarget; ip: string; ports: S
     VISIBILITY_DBNAME: pg.visibilityDatabase,
     BIND_ON_IP: opts.ip,
     // Other nodes reach this one at the broadcast address; 0.0.0.0 is not an address to reach.
-    TEMPORAL_BROADCAST_ADDRESS: opts.ip === '0.0.0.0' ? '127.0.0.1' : opts.ip,
+    TEMPORAL_BROADCAST_ADDRESS: opts.broadcastAddress ?? (opts.ip === '0.0.0.0' ? '127.0.0.1' : opts.ip),
     FRONTEND_GRPC_PORT: String(p.frontend),
     FRONTEND_HTTP_PORT: String(p.frontendHttp),
     HISTORY_GRPC_PORT: String(p.history),

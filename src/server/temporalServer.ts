@@ -18,6 +18,8 @@ export interface TemporalServerOptions {
   /** Where the generated config and the server's log (server.log) go. */
   stateDir: string;
   namespace?: string;
+  /** The address other server nodes reach this one at (nodes on several machines); default --ip. */
+  broadcastAddress?: string;
   /** Namespace retention for closed builds (default 7 days). */
   retentionDays?: number;
   log?: (line: string) => void;
@@ -69,7 +71,7 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   phase = Date.now();
   const child = spawn(binaries.server, ['--root', options.stateDir, '--config', 'config', '--env', SERVER_CONFIG_ENV, '--allow-no-auth', 'start'], {
     cwd: options.stateDir,
-    env: { ...process.env, ...serverEnv({ postgres, ip, ports, dynamicConfigFile }) },
+    env: { ...process.env, ...serverEnv({ postgres, ip, ports, dynamicConfigFile, ...(options.broadcastAddress ? { broadcastAddress: options.broadcastAddress } : {}) }) },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so Ctrl-C in the terminal reaches Nightshift first and the stop is ordered.
     detached: true,

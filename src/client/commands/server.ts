@@ -34,7 +34,9 @@ Options:
                 Builds the server and its sql tool once with Go, creates or upgrades the schema,
                 starts with the config of deploy/temporal/ (ports --port, --port+1, +2, +6, +10 and
                 --port-300..-294), creates the namespace and search attributes. No Web UI: run the
-                temporalio/ui image (see docker-compose.yml).
+                temporalio/ui image (see docker-compose.yml). More nodes on the same database form
+                one cluster; on other machines, give each --ip 0.0.0.0 and
+                TEMPORAL_BROADCAST_ADDRESS=<the address the other nodes reach it at>.
 
 Ctrl-C stops the server cleanly.`,
   async run(argv) {

@@ -10,7 +10,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 export async function runPostgresServer(o: { postgres: string; port: number; ip: string }): Promise<number> {
   const postgres = parsePostgresUrl(o.postgres);
   const stateDir = join(nightshiftHome(), 'temporal-server');
-  const server = await startTemporalServer({ postgres, port: o.port, ip: o.ip, stateDir });
+  const broadcastAddress = process.env.TEMPORAL_BROADCAST_ADDRESS;
+  const server = await startTemporalServer({ postgres, port: o.port, ip: o.ip, stateDir, ...(broadcastAddress ? { broadcastAddress } : {}) });
   const t = server.timings;
   print(`Temporal server ready at ${server.address} (PostgreSQL ${describeTarget(postgres)})`);
   print(`  build ${seconds(t.build)}, schema ${seconds(t.schema)}, start ${seconds(t.start)}, namespace ${seconds(t.namespace)}; log ${join(stateDir, 'server.log')}`);
