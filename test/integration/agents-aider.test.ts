@@ -28,6 +28,8 @@ const KEY = 'scripted-openai-key-for-tests';
 let env: TestEnv;
 const endpoints: OpenAIChatEndpoint[] = [];
 beforeAll(async () => {
+  // Agents inherit the worker's (this process's) environment: a key of the machine's must not reach them.
+  delete process.env.OPENAI_API_KEY;
   env = await TestEnv.connect();
 });
 afterEach(async () => {

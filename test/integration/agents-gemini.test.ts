@@ -275,7 +275,8 @@ describe('the real gemini CLI, end to end', () => {
   it('a missing key goes to the person at once (gemini exits 41), naming the variable to set', async () => {
     const api = await endpoint([{ text: 'never reached' }]);
     const taskQueue = env.taskQueue();
-    const { worker, home } = await geminiWorker(taskQueue, {});
+    // Empty rather than unset, so that a key in the test runner's own environment cannot reach the agent.
+    const { worker, home } = await geminiWorker(taskQueue, { GEMINI_API_KEY: '' });
     const name = label('nokey');
     const request = parseBuildRequest({
       label: name,
