@@ -23,6 +23,16 @@ afterAll(async () => {
  */
 const policy = { heartbeatTimeout: '3s', retryInterval: '1h', stallTimeout: '1m' };
 
+/** SIGTERM, and the worker must be gone within 30 s: a shutdown that hangs fails the test, with its output, instead of hanging it. */
+async function stop(worker: ReturnType<typeof startWorkerProcess>): Promise<void> {
+  worker.kill('SIGTERM');
+  const gone = await Promise.race([exited(worker).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000).unref())]);
+  if (gone) return;
+  worker.kill('SIGKILL');
+  await exited(worker);
+  throw new Error(`the worker did not stop within 30 s of SIGTERM:\n${worker.output().slice(-3000)}`);
+}
+
 /** Checkpoint 2's first session writes its pid and then works for a minute, long enough to be cut off. */
 function longSecondCheckpoint(dir: string): { scenario: string; pidFile: string } {
   const pidFile = join(dir, 'agent.pid');
@@ -62,8 +72,7 @@ describe('a lost worker is not a failed attempt', () => {
       expect(processAlive(orphan)).toBe(false);
       await recordHistory(handle, 'worker-lost');
     } finally {
-      second.kill('SIGTERM');
-      await exited(second);
+      await stop(second);
     }
     expect(branchSubjects(b.repo, b.label)).toEqual(['checkpoint-3: Step 3', 'checkpoint-2: Step 2', 'checkpoint-1: Step 1']);
   });
@@ -75,8 +84,7 @@ describe('a lost worker is not a failed attempt', () => {
     const handle = await startBuild(env.client, b.request, { taskQueue: b.taskQueue });
     await eventually(() => (hasContent(b.pidFile) ? true : undefined), 60_000, 'the agent of checkpoint 2 to start');
     const agent = Number(readFileSync(b.pidFile, 'utf8'));
-    first.kill('SIGTERM');
-    await exited(first);
+    await stop(first);
     // The worker killed its agent on the way out, and said so in the transcript.
     expect(processAlive(agent)).toBe(false);
     expect(readFileSync(join(b.home, 'builds', b.label, 'sessions', 'session-002.log'), 'utf8')).toContain('(worker shutting down)');
@@ -89,14 +97,13 @@ describe('a lost worker is not a failed attempt', () => {
       expect(view.attempts).toEqual([]);
       expect(view.sessions).toBe(4);
     } finally {
-      second.kill('SIGTERM');
-      await exited(second);
+      await stop(second);
     }
     expect(branchSubjects(b.repo, b.label)).toEqual(['checkpoint-3: Step 3', 'checkpoint-2: Step 2', 'checkpoint-1: Step 1']);
   });
 
-  it('a loop whose worker is SIGKILLed mid-session runs the same session again on a new worker, no attempt spent', async () => {
-    const dir = tempDir('loop-lost');
+  it.each([['SIGKILL', 'stopped answering'] as const, ['SIGTERM', null] as const])('a loop whose worker gets %s mid-session runs the same session again on a new worker, no attempt spent', async (signal, lastError) => {
+    const dir = tempDir(`loop-${signal}`);
     const pidFile = join(dir, 'agent.pid');
     const scenario = writeJson(join(dir, 'scenario.json'), {
       rules: [{ times: 1, do: [{ pidFile }, { tick: { every: 300, count: 200, text: 'long work' } }] }],
@@ -105,7 +112,7 @@ describe('a lost worker is not a failed attempt', () => {
     const repo = makeRepo();
     const home = tempDir('home');
     const taskQueue = env.taskQueue();
-    const taskName = `lost-${process.pid}-${Date.now() % 100000}`;
+    const taskName = `lost-${signal.toLowerCase()}-${process.pid}-${Date.now() % 100000}`;
     const request = parseLoopRequest({
       taskName,
       task: 'Build a tiny todo API',
@@ -119,18 +126,22 @@ describe('a lost worker is not a failed attempt', () => {
     const first = startWorkerProcess({ address, home, taskQueue });
     const handle = await startLoop(env.client, request, { taskQueue });
     await eventually(() => (hasContent(pidFile) ? true : undefined), 60_000, 'the loop agent to start');
-    first.kill('SIGKILL');
-    await exited(first);
+    if (signal === 'SIGTERM') await stop(first);
+    else {
+      first.kill(signal);
+      await exited(first);
+    }
 
     const second = startWorkerProcess({ address, home, taskQueue });
     try {
       // One attempt allowed: had the loss spent it, the loop would be waiting for a person instead.
       const done = await handle.result();
       expect(done).toMatchObject({ status: 'completed', sessions: 1, attempts: 0, waiting: null });
-      expect(done.lastError).toContain('stopped answering');
+      // A lost worker is recorded as the last error; a hand-over records nothing.
+      if (lastError) expect(done.lastError).toContain(lastError);
+      else expect(done.lastError).toBeNull();
     } finally {
-      second.kill('SIGTERM');
-      await exited(second);
+      await stop(second);
     }
     expect(gitIn(repo, 'log', '--format=%s').split('\n')[0]).toBe('session-1: declared completion');
   });
