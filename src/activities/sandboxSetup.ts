@@ -32,7 +32,8 @@ export interface SandboxRequest {
   promptFile: string;
   /** The build's temp dir (TMPDIR inside); created here. */
   tmpDir: string;
-  command: string[];
+  /** The agent's argv; the session fills it in once it knows whether the agent is contained. */
+  command?: string[];
   limits?: SandboxLimits;
 }
 
@@ -109,7 +110,7 @@ export async function prepareSandbox(req: SandboxRequest): Promise<SandboxDecisi
   const cgroup = createPidsCgroup(limits.processes);
   const plan: SandboxPlan = {
     bwrap: bwrap.path,
-    command: req.command,
+    command: req.command ?? [],
     worktree: resolve(req.worktree),
     homes: views,
     hideDirs,

@@ -6,7 +6,7 @@ import { adapterFor, invocationOptions } from '../agents';
 import { classifyExit } from '../agents/classify';
 import { lineRedactor, redactSecrets } from '../agents/redact';
 import type { SandboxMode } from '../agents/sandbox';
-import type { OutputParser } from '../agents/types';
+import type { InvocationContext, OutputParser } from '../agents/types';
 import { progressSignal } from '../workflows/messages';
 import { type HomeLayout, pad } from './paths';
 import { clearInterruptedThread, interruptedThreadFile, readInterruptedThread, readThreadUsage, threadUsageFile, writeInterruptedThread, writeThreadUsage } from './agentThreads';
@@ -76,7 +76,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
   const resumeSessionId = input.resumeSessionId ?? interrupted;
   // Codex counts a resumed thread's earlier sessions in its totals: this session's share needs the last total.
   const priorUsage = resumeSessionId ? readThreadUsage(threadUsageFile(layout, label, resumeSessionId)) : undefined;
-  const invocation = {
+  const invocation: InvocationContext = {
     prompt: input.prompt,
     promptFile,
     completionPromise: input.completionPromise ?? 'DONE',
@@ -85,17 +85,6 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
     ...(resumeSessionId ? { resumeSessionId } : input.agentSessionId ? { sessionId: input.agentSessionId } : {}),
     ...(priorUsage ? { priorUsage } : {}),
   };
-  let argv: string[];
-  try {
-    argv = adapter.argv(invocation);
-  } catch (e) {
-    // A request the adapter cannot run (aider without a model) will not improve on retry.
-    throw ApplicationFailure.nonRetryable((e as Error).message, 'AgentMisconfigured');
-  }
-  const parser: OutputParser = adapter.parser(invocation);
-  // Caches the CLI leaves in the worktree go after the session, unless they were there before it.
-  const scratch = (adapter.scratchPaths ?? []).map((p) => join(input.worktree, p)).filter((p) => !existsSync(p));
-
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...(adapter.env?.(invocation) ?? {}),
@@ -110,7 +99,20 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
     ...(input.env ?? {}),
     ...(worker.env ?? {}),
   };
-  const sandbox = await sessionSandbox(layout, input, argv, env, promptFile, worker.sandbox);
+  const sandbox = await sessionSandbox(layout, input, env, promptFile, worker.sandbox);
+  // Inside Nightshift's sandbox an agent's own (codex's bubblewrap) cannot start, and is not needed.
+  if (sandbox.contained) invocation.contained = true;
+  let argv: string[];
+  try {
+    argv = adapter.argv(invocation);
+  } catch (e) {
+    sandbox.release();
+    // A request the adapter cannot run (aider without a model) will not improve on retry.
+    throw ApplicationFailure.nonRetryable((e as Error).message, 'AgentMisconfigured');
+  }
+  const parser: OutputParser = adapter.parser(invocation);
+  // Caches the CLI leaves in the worktree go after the session, unless they were there before it.
+  const scratch = (adapter.scratchPaths ?? []).map((p) => join(input.worktree, p)).filter((p) => !existsSync(p));
   const transcript = createWriteStream(transcriptPath, { flags: 'a' });
   transcript.write(
     `# nightshift session ${session}: build ${label}, checkpoint ${input.checkpointId}, task group ${input.taskGroupId}\n` +
@@ -161,7 +163,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
   const started = Date.now();
   let proc;
   try {
-    proc = await spawnGroup(sandbox.argv, {
+    proc = await spawnGroup(sandbox.wrap(argv), {
       cwd: input.worktree,
       env: sandbox.env,
       onStdout: (chunk) => {

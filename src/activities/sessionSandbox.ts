@@ -18,7 +18,10 @@ export function workerSandboxDefault(given?: SandboxMode): SandboxMode {
 }
 
 export interface SessionSandbox {
-  argv: string[];
+  /** The agent runs inside bwrap (its own sandbox, if any, should stand down). */
+  contained: boolean;
+  /** The command line to spawn for the agent's argv. */
+  wrap: (argv: string[]) => string[];
   env: NodeJS.ProcessEnv;
   header: string;
   /** `auto` fell back to no sandbox: shown in `status` as a DevNote and in the transcript. */
@@ -31,7 +34,6 @@ export interface SessionSandbox {
 export async function sessionSandbox(
   layout: HomeLayout,
   input: SessionInput,
-  argv: string[],
   env: NodeJS.ProcessEnv,
   promptFile: string,
   workerDefault?: SandboxMode,
@@ -48,22 +50,24 @@ export async function sessionSandbox(
     nightshiftHome: layout.home,
     promptFile,
     tmpDir,
-    command: argv,
   });
+  const asIs = (argv: string[]): string[] => argv;
   switch (decision.kind) {
     case 'none':
       return {
-        argv,
+        contained: false,
+        wrap: asIs,
         env,
         header: `# sandbox: none${decision.warning ? ` (WARNING: ${decision.warning})` : ` (--sandbox ${mode})`}\n`,
         ...(decision.warning ? { warning: decision.warning } : {}),
         release: () => undefined,
       };
     case 'unavailable':
-      return { argv, env, header: `# sandbox: refused: ${decision.message}\n`, refusal: decision.message, release: () => undefined };
+      return { contained: false, wrap: asIs, env, header: `# sandbox: refused: ${decision.message}\n`, refusal: decision.message, release: () => undefined };
     case 'bwrap':
       return {
-        argv: sandboxArgv(decision.plan),
+        contained: true,
+        wrap: (argv) => sandboxArgv({ ...decision.plan, command: argv }),
         env: { ...env, TMPDIR: tmpDir },
         header: `# sandbox: ${sandboxSummary(decision.plan)}\n`,
         release: decision.release,
