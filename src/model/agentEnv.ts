@@ -14,7 +14,7 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const RESERVED_ENV_PREFIX = 'NIGHTSHIFT_';
 
 export const SECRET_HINT =
-  'Hand secrets to agents from the worker side: the worker\'s own environment, or a file named by NIGHTSHIFT_AGENT_ENV_FILE (`nightshift worker --env-file FILE`), which never enters workflow history. See docs/agents.md, "Agent environment and secrets".';
+  'Hand secrets to agents from the worker side: the worker\'s own environment, or a file named by NIGHTSHIFT_AGENT_ENV_FILE (`nightshift worker --agent-env-file FILE`), which never enters workflow history. See docs/agents.md, "Agent environment and secrets".';
 
 /** Why `KEY=VALUE` cannot travel in a request, or undefined when it can. */
 export function envProblem(key: string, value: string): string | undefined {

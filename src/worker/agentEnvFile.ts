@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { InvalidDocumentError, NotFoundError } from '../model/errors';
 import { parseEnvFile } from '../model/agentEnv';
 
-/** The variable naming the worker-side env file for agents (`nightshift worker --env-file` sets it too). */
+/** The variable naming the worker-side env file for agents (`nightshift worker --agent-env-file` sets it too). */
 export const AGENT_ENV_FILE_VAR = 'NIGHTSHIFT_AGENT_ENV_FILE';
 
 /** The env file this worker reads: the flag, else NIGHTSHIFT_AGENT_ENV_FILE, else none. */
@@ -22,7 +22,7 @@ export function loadAgentEnvFile(path: string): Record<string, string> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new NotFoundError(`agent env file ${path} cannot be read: ${(err as Error).message}`, `Fix the path in --env-file or ${AGENT_ENV_FILE_VAR}.`);
+    throw new NotFoundError(`agent env file ${path} cannot be read: ${(err as Error).message}`, `Fix the path in --agent-env-file or ${AGENT_ENV_FILE_VAR}.`);
   }
   const { env, problems } = parseEnvFile(text);
   if (problems.length > 0) {

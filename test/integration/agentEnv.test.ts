@@ -27,9 +27,9 @@ function nightshift(args: string[], extraEnv: Record<string, string>): Promise<{
   });
 }
 
-/** `nightshift worker --env-file FILE` as a real process on its own task queue and home. */
+/** `nightshift worker --agent-env-file FILE` as a real process on its own task queue and home. */
 function workerWithEnvFile(taskQueue: string, home: string, envFile: string): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [CLI, 'worker', '--env-file', envFile], {
+  const child = spawn(process.execPath, [CLI, 'worker', '--agent-env-file', envFile], {
     env: { ...process.env, NIGHTSHIFT_HOME: home, NIGHTSHIFT_TASK_QUEUE: taskQueue, NIGHTSHIFT_WORKFLOW_BUNDLE: process.env.NIGHTSHIFT_TEST_BUNDLE ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

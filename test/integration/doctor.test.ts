@@ -88,7 +88,7 @@ describe('nightshift doctor --json on the test server', () => {
     const home = fakeHome();
     const envFile = join(tempDir('envfile'), 'agents.env');
     writeFileSync(envFile, 'ANTHROPIC_API_KEY=sk-ant-from-the-env-file\n');
-    const json = await nightshift(['doctor', '--json', '--agent', 'claude', '--agent-bin', claude, '--env-file', envFile], { ...home, NIGHTSHIFT_TASK_QUEUE: env.taskQueue() });
+    const json = await nightshift(['doctor', '--json', '--agent', 'claude', '--agent-bin', claude, '--agent-env-file', envFile], { ...home, NIGHTSHIFT_TASK_QUEUE: env.taskQueue() });
     const c = byCheck(JSON.parse(json.stdout) as CheckResult[]);
     expect(c['claude credentials']).toMatchObject({ ok: true, detail: 'ANTHROPIC_API_KEY is set' });
     expect(c['agent env file']).toMatchObject({ ok: true, detail: `${envFile}: ANTHROPIC_API_KEY` });

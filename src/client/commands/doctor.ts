@@ -10,7 +10,7 @@ const Options = z
     agent: z.enum(AGENT_CLI_NAMES).optional(),
     'agent-bin': z.string().min(1).optional(),
     model: z.string().min(1).optional(),
-    'env-file': z.string().min(1).optional(),
+    'agent-env-file': z.string().min(1).optional(),
     json: z.boolean().default(false),
   })
   .refine((o) => !o['agent-bin'] || o.agent, { message: '--agent-bin goes with --agent NAME', path: ['agentBin'] });
@@ -19,14 +19,14 @@ const spec = {
   agent: { type: 'string' },
   'agent-bin': { type: 'string' },
   model: { type: 'string' },
-  'env-file': { type: 'string' },
+  'agent-env-file': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
 export const doctor: Command = {
   name: 'doctor',
   summary: 'Check that this machine can run builds: Node, git, the Temporal server, workers, agent CLIs and their logins.',
-  usage: 'nightshift doctor [--agent claude|codex|gemini|aider [--agent-bin PATH]] [--model M] [--env-file FILE] [--json]',
+  usage: 'nightshift doctor [--agent claude|codex|gemini|aider [--agent-bin PATH]] [--model M] [--agent-env-file FILE] [--json]',
   help: `
 Checks, each with the one command that fixes a miss:
   node, git               versions Nightshift needs
@@ -44,7 +44,7 @@ Options:
   --agent NAME            check only this agent CLI (default: all four)
   --agent-bin PATH        with --agent: check this executable, as \`start --agent-bin\` would run it
   --model M               aider: the model builds pass with --model, to check its provider's key
-  --env-file FILE         the worker's agent env file (default NIGHTSHIFT_AGENT_ENV_FILE): its keys count
+  --agent-env-file FILE   the worker's agent env file (default NIGHTSHIFT_AGENT_ENV_FILE): its keys count
   --json                  an array of {check, ok, detail, fix}
 
 Exit code: 0 when everything checked is ready, 1 otherwise.
@@ -61,7 +61,7 @@ Examples:
       agents,
       ...(o['agent-bin'] ? { bin: o['agent-bin'] } : {}),
       ...(o.model ? { model: o.model } : {}),
-      ...(o['env-file'] ? { envFile: o['env-file'] } : {}),
+      ...(o['agent-env-file'] ? { envFile: o['agent-env-file'] } : {}),
     });
     if (o.json) printJson(results);
     else print(renderTable(results));

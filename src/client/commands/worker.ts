@@ -7,10 +7,11 @@ import { type Command, parseOptions } from '../cli';
 export const worker: Command = {
   name: 'worker',
   summary: 'Run a Nightshift worker: it executes builds (workflows and agent sessions) on task queue "nightshift" (or NIGHTSHIFT_TASK_QUEUE).',
-  usage: 'nightshift worker [--env-file FILE] [--sandbox auto|bwrap|none]',
+  usage: 'nightshift worker [--agent-env-file FILE] [--sandbox auto|bwrap|none]',
   help: `
 Options:
-  --env-file FILE   variables (KEY=VALUE lines) added to every agent's environment on this worker, for
+  --agent-env-file FILE
+                    variables (KEY=VALUE lines) added to every agent's environment on this worker, for
                     API keys and other secrets: they are read here and never sent to Temporal, and
                     their values are masked in transcripts and status. Default: NIGHTSHIFT_AGENT_ENV_FILE.
                     Agents also inherit the worker's own environment.
@@ -30,11 +31,11 @@ killed; their builds continue on the next worker.`,
     const { options: o, positionals } = parseOptions(
       'worker',
       argv,
-      { 'env-file': { type: 'string' }, sandbox: { type: 'string' } },
-      z.object({ 'env-file': z.string().min(1).optional(), sandbox: z.enum(SANDBOX_MODES).optional() }),
+      { 'agent-env-file': { type: 'string' }, sandbox: { type: 'string' } },
+      z.object({ 'agent-env-file': z.string().min(1).optional(), sandbox: z.enum(SANDBOX_MODES).optional() }),
     );
     if (positionals.length > 0) throw new InvalidInputError(`unexpected arguments: ${positionals.join(' ')}`, undefined, 'See `nightshift worker --help`.');
-    await runWorker(undefined, { ...(o['env-file'] ? { envFile: o['env-file'] } : {}), ...(o.sandbox ? { sandbox: o.sandbox } : {}) });
+    await runWorker(undefined, { ...(o['agent-env-file'] ? { envFile: o['agent-env-file'] } : {}), ...(o.sandbox ? { sandbox: o.sandbox } : {}) });
     return 0;
   },
 };
