@@ -99,6 +99,8 @@ const MODEL_LINE = /^(?:Main model|Model):\s*(\S+)/;
 /** litellm's exception names (`litellm.RateLimitError: ...`), which aider prints when a call fails. */
 const API_ERROR = /\blitellm\.\w*(?:Error|Exception)\b/;
 const AUTH_ERROR = /\blitellm\.AuthenticationError\b/;
+/** Started without a model or any key (the request has --model; AIDER_MODEL or a config file might not): a browser login waits. */
+const NO_MODEL = /^No LLM model was specified and no API keys were provided/;
 /** Aider's model warning lists the key variables it found unset: `- OPENAI_API_KEY: Not set`. */
 const UNSET_VARIABLE = /^-\s*([A-Z][A-Z0-9_]*):\s*Not set\b/;
 
@@ -175,7 +177,13 @@ export function aiderParser(completionPromise: string, now: Clock = systemClock,
     const variable = UNSET_VARIABLE.exec(line);
     if (variable && !unset.includes(variable[1] as string)) unset.push(variable[1] as string);
     absorbText(out, text, tag);
-    if (AUTH_ERROR.test(line)) {
+    if (NO_MODEL.test(line)) {
+      apiError = {
+        failureClass: 'auth',
+        message: `aider has no model: ${line} It waits for a browser login nobody will finish. To fix: pass --model and set the provider's key variable for the worker.`,
+        resetAt: null,
+      };
+    } else if (AUTH_ERROR.test(line)) {
       apiError = {
         failureClass: 'auth',
         message: `aider cannot log in: ${line} To fix: set ${keyVariable(model, unset)} for the worker (its environment or env file).`,

@@ -166,4 +166,10 @@ describe('aider 0.86.2 as the real CLI prints it', () => {
     expect(parsed.failureMessage).toMatch(/^litellm\.InternalServerError: .*Expecting value/);
     expect(classifyExit(parsed, 0, null)).toBe('transient');
   });
+
+  it('started without a model anyway (waiting for a browser login): auth at once, so the session stops it', () => {
+    const parsed = parse(fixture('aider-real-nomodel.txt'));
+    expect(parsed).toMatchObject({ isError: true, failureClass: 'auth' });
+    expect(parsed.failureMessage).toMatch(/^aider has no model: .*pass --model/);
+  });
 });
