@@ -105,6 +105,8 @@ export async function prepareSandbox(req: SandboxRequest): Promise<SandboxDecisi
     writable.push(resolve(path));
   }
   writable.push(resolve(req.tmpDir));
+  // Paths the worker's owner chose to share with every agent (a package cache, a CLI's HOME set by a wrapper).
+  for (const extra of (process.env.NIGHTSHIFT_SANDBOX_WRITABLE ?? '').split(':').filter(Boolean)) if (existsSync(extra)) writable.push(resolve(extra));
 
   const root = process.getuid?.() === 0;
   const cgroup = createPidsCgroup(limits.processes);

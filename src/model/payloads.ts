@@ -89,6 +89,8 @@ export const EnqueueRequestSchema = z
     agent: JsonObject.optional(),
     policy: JsonObject.optional(),
     baseRef: z.string().min(1).max(256).optional(),
+    setup: z.array(z.string().min(1)).optional(),
+    deliver: z.string().min(1).optional(),
     maxSessions: z.number().int().positive().optional(),
   })
   .superRefine((req, ctx) => {

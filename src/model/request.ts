@@ -86,6 +86,10 @@ export const BuildRequestSchema = z.object({
   /** Seed 001 session directory, relative to the repo (`agents/sessions/<id>`), kept up to date. */
   sessionDir: z.string().optional(),
   priority: z.enum(['high', 'medium', 'low']).optional(),
+  /** `.nightshift/config.json` `setup`: commands run once in each new worktree before the first session. */
+  setup: z.array(z.string().min(1)).default([]),
+  /** `--deliver CMD`: delivery by a command reading the build's summary (JSON) on stdin, instead of a pull request. */
+  deliver: z.string().min(1).optional(),
 });
 export type BuildRequest = z.infer<typeof BuildRequestSchema>;
 export type BuildRequestInput = z.input<typeof BuildRequestSchema>;

@@ -20,6 +20,7 @@ import type { PayloadOf } from '../model/payloads';
 import { type BuildRequest, type BuildRequestInput, BuildRequestSchema } from '../model/request';
 import { type Activities, type BuildResult, now } from './buildRuntime';
 import { agentKey, BuildSessions } from './buildSession';
+import { runSetup } from './buildSetup';
 import { afterPersonRetry, freshCounters, judgeSession } from './stepPolicy';
 import { parseInput, signalPayload, updatePayload } from './inputs';
 import {
@@ -193,6 +194,15 @@ class Build extends BuildSessions {
     for (const scope of this.running.values()) scope.cancel();
   }
 
+  /** The repository's setup commands, once per new worktree, before its first session (buildSetup.ts). */
+  private async setup(): Promise<void> {
+    await runSetup(this.state, {
+      awaitHuman: (reason, step, message) => this.awaitHuman(reason, step, message),
+      record: () => this.record(),
+      setStatus: (status) => this.setStatus(status),
+    });
+  }
+
   remainingCheckpoints(): CheckpointProgress[] {
     return this.state.checkpoints.filter((c) => c.status !== 'completed' && c.status !== 'skipped');
   }
@@ -206,6 +216,7 @@ class Build extends BuildSessions {
   async runCheckpoint(progress: CheckpointProgress): Promise<void> {
     const s = this.state;
     const checkpoint = this.planCheckpoint(progress.id);
+    await this.setup();
     s.position = { checkpoint: progress.id, taskGroup: null };
     progress.status = 'running';
     upsertSearchAttributes([{ key: NightshiftCheckpoint, value: progress.id }]);

@@ -16,6 +16,9 @@ export interface EnqueueRequest {
   /** The build's failure handling (attempts per step, stall timeout...); the queue's retries are its own. */
   policy?: Partial<Record<keyof Policy, number | string>>;
   baseRef?: string;
+  /** Plan entries: the repository's setup commands and the delivery command (`.nightshift/config.json`, `--deliver`). */
+  setup?: string[];
+  deliver?: string;
   /** Loop entries: stop after this many sessions (unlimited when absent, as in seed 003). */
   maxSessions?: number;
 }

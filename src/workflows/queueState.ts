@@ -121,6 +121,8 @@ function runFor(entry: QueueEntry, req: EnqueueRequest): { run?: QueueRun; probl
       plan: entry.plan,
       priority: entry.priority,
       ...(req.baseRef ? { baseRef: req.baseRef } : {}),
+      ...(req.setup ? { setup: req.setup } : {}),
+      ...(req.deliver ? { deliver: req.deliver } : {}),
     });
     return parsed.success ? { run: { kind: 'plan', request: parsed.data }, problems: [] } : { problems: describeIssues(parsed.error) };
   }

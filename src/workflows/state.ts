@@ -27,7 +27,8 @@ export type WaitReason =
   | 'stuck'
   | 'rate-limited'
   | 'auth'
-  | 'worker-lost';
+  | 'worker-lost'
+  | 'setup-failed';
 export type StepStatus = 'pending' | 'running' | 'done' | 'skipped' | 'overridden';
 export type CheckpointStatus = 'pending' | 'running' | 'verifying' | 'committing' | 'completed' | 'skipped';
 
@@ -89,6 +90,8 @@ export interface BuildState {
   agentSessions: Record<string, string>;
   /** Last lines of recent failed sessions, to notice an agent going in circles. */
   recentFailures: string[];
+  /** The worktree whose setup commands have run (buildSetup.ts `setupKey`); absent before any. */
+  setupDone?: string;
   startedAt: string;
   updatedAt: string;
   finishedAt: string | null;
@@ -215,7 +218,7 @@ export function validateRetry(state: BuildState): string | undefined {
 export function validateSkip(state: BuildState, s: Skip | undefined): string | undefined {
   if (!s?.note?.trim()) return 'skip needs a note saying why the step is skipped';
   if (isFinished(state)) return `build ${state.label} is ${state.status}; there is nothing to skip`;
-  if (!state.position.checkpoint) return `build ${state.label} has not started a checkpoint yet`;
+  if (!state.position.checkpoint && state.waiting?.reason !== 'setup-failed') return `build ${state.label} has not started a checkpoint yet`;
   if (state.status === 'verifying' || state.status === 'committing') {
     return `build ${state.label} is ${state.status} checkpoint ${state.position.checkpoint}; skip applies to a running session, a paused build or a step awaiting a decision`;
   }

@@ -18,6 +18,7 @@ import { agentFlags, agentFromFlags, agentOptions, agentSpec } from '../agentFla
 import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../policyFlags';
 import { EnqueueRefusedError, enqueue, queueViewIfRunning } from '../queue';
 import { warnIfNoWorker } from '../workers';
+import { deliverFlag, deliverOption, deliverSpec, withRepoConfig } from '../repoConfigFlags';
 
 const Options = z
   .object({
@@ -37,6 +38,7 @@ const Options = z
     label: z.string().optional(),
     base: z.string().optional(),
     ...agentFlags,
+    ...deliverFlag,
     'max-sessions': z.string().regex(/^[1-9]\d*$/, 'expected a whole number of sessions').optional(),
     queue: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a queue name like "default" or "night"').default('default'),
     json: z.boolean().default(false),
@@ -65,6 +67,7 @@ const spec = {
   label: { type: 'string' },
   base: { type: 'string' },
   ...agentSpec,
+  ...deliverSpec,
   'max-sessions': { type: 'string' },
   queue: { type: 'string' },
   json: { type: 'boolean' },
@@ -91,6 +94,7 @@ Options:
   --label L               build label (default: from --name)
   --base REF              branch the build from REF
 ${agentOptions}
+${deliverOption}
   --max-sessions N        loops: stop after N sessions
 ${policyOptions}
   --from FILE             import a seed-format BUILD_QUEUE.md: each Active Queue entry is queued as a loop or
@@ -116,7 +120,8 @@ Examples:
     // Every file and flag is read before anything is sent: bad input never queues half of itself.
     const plan = o.plan ? loadPlanFile(resolve(o.plan)) : undefined;
     const from = o.from ? readQueueFile(resolve(o.from), o.tz) : undefined;
-    const one = from ? undefined : { entry: entryOf(o, repo, plan), ...runSettings(o) };
+    const configured = withRepoConfig(repo, argv, { agent: agentFromFlags(o), plan, ...(o.deliver ? { deliver: o.deliver } : {}) });
+    const one = from ? undefined : { entry: entryOf(o, repo, configured.plan ?? plan), ...runSettings(o, configured) };
     const refused = one ? problemsOf(one, o.queue) : [];
     if (one && refused.length > 0) {
       // Refused here the way the queue would refuse it, so nothing is sent (and no worker is needed to say no).
@@ -130,7 +135,7 @@ Examples:
     try {
       return await withClient(async (c) => {
         await warnIfNoWorker(c.client, c.namespace);
-        return from ? addFrom(c, o, repo, from) : addOne(c, o, one as EnqueueRequest);
+        return from ? addFrom(c, o, repo, from, configured) : addOne(c, o, one as EnqueueRequest);
       });
     } finally {
       clearTimeout(hint);
@@ -138,9 +143,12 @@ Examples:
   },
 };
 
-function runSettings(o: AddOptions): Omit<EnqueueRequest, 'entry'> {
+/** How an entry runs: the flags over the repository's `.nightshift/config.json` (repoConfigFlags.ts). */
+function runSettings(o: AddOptions, configured: ReturnType<typeof withRepoConfig>): Omit<EnqueueRequest, 'entry'> {
   return {
-    agent: agentFromFlags(o),
+    agent: configured.agent,
+    ...(configured.setup ? { setup: configured.setup } : {}),
+    ...(configured.deliver ? { deliver: configured.deliver } : {}),
     policy: policyFromFlags(o),
     ...(o.base ? { baseRef: o.base } : {}),
     ...(o['max-sessions'] ? { maxSessions: Number(o['max-sessions']) } : {}),
@@ -232,7 +240,7 @@ function readQueueFile(file: string, timeZone: string): { file: string; parsed: 
   return { file, parsed };
 }
 
-async function addFrom(c: Connected, o: AddOptions, repo: string, { file, parsed }: { file: string; parsed: ParsedBuildQueue }): Promise<number> {
+async function addFrom(c: Connected, o: AddOptions, repo: string, { file, parsed }: { file: string; parsed: ParsedBuildQueue }, configured: ReturnType<typeof withRepoConfig>): Promise<number> {
   const existing = await queueViewIfRunning(c.client, o.queue);
   const queued = new Set([...(existing?.waiting ?? []), ...(existing?.active ?? [])].map((e) => e.label));
   // A finished entry is not queued again by re-importing the same file; a failed or cancelled one may be.
@@ -258,7 +266,7 @@ async function addFrom(c: Connected, o: AddOptions, repo: string, { file, parsed
       repo,
       kind: 'loop',
     };
-    const request = { entry, ...runSettings(o) };
+    const request = { entry, ...runSettings(o, configured) };
     const problems = problemsOf(request, o.queue);
     if (problems.length > 0) {
       results.push({ name: e.name, label: e.label, result: 'refused', reasons: problems });

@@ -14,6 +14,7 @@ import { agentSandboxFromFlags, sandboxFlag, sandboxOption, sandboxSpec } from '
 import { followBuild } from '../follow';
 import { warnIfNoWorker } from '../workers';
 import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../policyFlags';
+import { deliverFlag, deliverOption, deliverSpec, withRepoConfig } from '../repoConfigFlags';
 
 const Options = z
   .object({
@@ -39,6 +40,7 @@ const Options = z
     ...envFlag,
     ...sandboxFlag,
     ...policyFlags,
+    ...deliverFlag,
   })
   .refine((o) => Boolean(o.plan) !== Boolean(o.session), { message: 'give exactly one of --plan FILE or --session ID', path: ['plan'] })
   .refine((o) => !o.checkpoint || o.session, { message: '--checkpoint goes with --session', path: ['checkpoint'] })
@@ -73,6 +75,7 @@ Options:
 ${envOption}
 ${sandboxOption}
 ${policyOptions}
+${deliverOption}
   --wait                  follow the build live until it finishes or needs you
   --json                  print {label, workflowId, runId, url} (and the final status with --wait)
 
@@ -98,25 +101,30 @@ Examples:
       : undefined;
     const plan = seed?.plan ?? loadPlanFile(o.plan as string);
     const label = o.label ?? (o.session ? slugify(o.session) : slugify(plan.title));
+    const configured = withRepoConfig(repo, argv, {
+      plan,
+      ...(o.deliver ? { deliver: o.deliver } : {}),
+      agent: {
+        kind: o.agent,
+        ...(o['agent-command'] ? { command: o['agent-command'] } : {}),
+        ...(o.scenario ? { scenario: resolve(o.scenario) } : {}),
+        ...(o['agent-bin'] ? { bin: resolve(o['agent-bin']) } : {}),
+        ...(o.model ? { model: o.model } : {}),
+        ...(o['max-turns'] ? { maxTurns: Number(o['max-turns']) } : {}),
+        ...(o['permission-mode'] ? { permissionMode: o['permission-mode'] } : {}),
+        ...(o['allowed-tools'] ? { allowedTools: o['allowed-tools'].split(',').map((t) => t.trim()).filter(Boolean) } : {}),
+        ...(o['auto-approve'] ? { autoApprove: true } : {}),
+        ...agentEnvFromFlags(o.env),
+        ...agentSandboxFromFlags(o),
+      },
+    });
     const request = parseBuildRequest(
       {
         label,
         repo,
         ...(o.base ? { baseRef: o.base } : {}),
-        plan,
-        agent: {
-          kind: o.agent,
-          ...(o['agent-command'] ? { command: o['agent-command'] } : {}),
-          ...(o.scenario ? { scenario: resolve(o.scenario) } : {}),
-          ...(o['agent-bin'] ? { bin: resolve(o['agent-bin']) } : {}),
-          ...(o.model ? { model: o.model } : {}),
-          ...(o['max-turns'] ? { maxTurns: Number(o['max-turns']) } : {}),
-          ...(o['permission-mode'] ? { permissionMode: o['permission-mode'] } : {}),
-          ...(o['allowed-tools'] ? { allowedTools: o['allowed-tools'].split(',').map((t) => t.trim()).filter(Boolean) } : {}),
-          ...(o['auto-approve'] ? { autoApprove: true } : {}),
-          ...agentEnvFromFlags(o.env),
-          ...agentSandboxFromFlags(o),
-        },
+        ...configured,
+        plan: configured.plan ?? plan,
         policy: policyFromFlags(o),
         ...(seed ? { sessionDir: seed.sessionDir, completed: seed.completed, ...(seed.only ? { only: seed.only } : {}) } : {}),
       },
@@ -168,5 +176,6 @@ function specOf() {
     ...envSpec,
     ...sandboxSpec,
     ...policySpec,
+    ...deliverSpec,
   } as const;
 }
