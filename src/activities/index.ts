@@ -11,6 +11,10 @@ import { redactSecrets } from '../agents/redact';
 import type { SandboxMode } from '../agents/sandbox';
 import { maskStrings, secretValues, valueMasker } from '../worker/agentEnvFile';
 import { prepareWorkspace, stashWork } from './workspace';
+import { owned } from './owner';
+import { pushCheckpoint } from './push';
+import { takeOverWorkspace, type TakeOverInput } from './takeover';
+import type { CommitInput } from './types';
 
 export interface ActivityDeps {
   /** NIGHTSHIFT_HOME of this worker: transcripts, progress files, worktrees. */
@@ -19,6 +23,8 @@ export interface ActivityDeps {
   agentEnv?: Record<string, string>;
   /** The sandbox for requests that name none (docs/security.md). */
   sandbox?: SandboxMode;
+  /** This worker's host (NIGHTSHIFT_HOST): it owns the workspaces it prepares (docs/architecture.md). */
+  host?: string;
 }
 
 /** The build's activities, bound to their dependencies (tests pass temp dirs, the worker the real home). */
@@ -29,11 +35,13 @@ export function createActivities(deps: ActivityDeps) {
   // Everything a session returns goes into workflow history: secret shapes and the env file's values are masked.
   const redact = (text: string): string => mask(redactSecrets(text));
   return {
-    prepareWorkspace: (input: WorkspaceInput) => prepareWorkspace(layout, input),
+    prepareWorkspace: (input: WorkspaceInput) => prepareWorkspace(layout, input, deps.host),
+    takeOverWorkspace: (input: TakeOverInput) => takeOverWorkspace(layout, deps.host, input),
+    pushCheckpoint,
     // Results go into workflow history: the env file's values are masked there too.
-    runAgentSession: async (input: SessionInput) => maskStrings(await runAgentSession(layout, input, workerEnv), redact),
-    runVerification: (input: VerifyInput) => runVerification(layout, input),
-    commitCheckpoint,
+    runAgentSession: owned(async (input: SessionInput) => maskStrings(await runAgentSession(layout, input, workerEnv), redact)),
+    runVerification: owned((input: VerifyInput) => runVerification(layout, input)),
+    commitCheckpoint: owned((input: CommitInput) => commitCheckpoint(input)),
     stashWork,
     recordProgress: async (input: RecordInput) => recordProgress(layout, input),
     notify: async (input: NotifyInput) => notify(layout, input),

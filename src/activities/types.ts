@@ -9,14 +9,28 @@ export interface WorkspaceInput {
   label: string;
   repo: string;
   baseRef?: string;
+  /** The remote checkpoints are pushed to (`origin` unless --remote); absent or null: no push (--no-push). */
+  remote?: string | null;
 }
 export interface Workspace {
   path: string;
   branch: string;
   baseCommit: string;
+  /** The host that prepared it (a worker with a host identity); its activities go to that host's queue. */
+  host?: string;
+  epoch?: number;
+  /** The push remote, when the request asked for one and the repo has it. */
+  remote?: { name: string; url: string } | null;
+}
+/** A workspace activity names the owner it expects: a worktree of another owner or epoch is refused. */
+export interface OwnerCheck {
+  label: string;
+  host: string;
+  epoch: number;
 }
 
 export interface SessionInput {
+  owner?: OwnerCheck;
   workflowId: string;
   label: string;
   session: number;
@@ -68,6 +82,7 @@ export interface SessionResult {
 }
 
 export interface VerifyInput {
+  owner?: OwnerCheck;
   label: string;
   checkpointId: string;
   attempt: number;
@@ -89,6 +104,7 @@ export interface VerifyResult {
 }
 
 export interface CommitInput {
+  owner?: OwnerCheck;
   label: string;
   runId: string;
   worktree: string;
@@ -113,6 +129,7 @@ export interface CommitResult {
 }
 
 export interface StashInput {
+  owner?: OwnerCheck;
   worktree: string;
   message: string;
 }

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { git, gitOk, identityEnv } from './git';
+import { checkOwner, writeOwner } from './owner';
 import type { HomeLayout } from './paths';
 import type { StashInput, Workspace, WorkspaceInput } from './types';
 
@@ -13,7 +14,27 @@ export function branchName(label: string): string {
  * The build's own worktree on branch `nightshift/<label>`, so the person's checkout and current
  * branch are never touched. Idempotent: an existing worktree or branch is reused (resume, retry).
  */
-export async function prepareWorkspace(layout: HomeLayout, input: WorkspaceInput): Promise<Workspace> {
+export async function prepareWorkspace(layout: HomeLayout, input: WorkspaceInput, host?: string): Promise<Workspace> {
+  const ws = await worktreeFor(layout, input);
+  const remote = input.remote ? await pushRemote(resolve(input.repo), input.remote) : null;
+  const withRemote = input.remote === undefined ? ws : { ...ws, remote };
+  if (!host) return withRemote;
+  // This host owns it now (epoch 1): its workspace activities go to this host's queue.
+  writeOwner(ws.path, { label: input.label, host, epoch: 1 });
+  return { ...withRemote, host, epoch: 1 };
+}
+
+/** The repo's remote to push checkpoints to, with its URL (a takeover clones it), or null when the repo has none. */
+async function pushRemote(repo: string, name: string): Promise<{ name: string; url: string } | null> {
+  const r = await git(repo, ['remote', 'get-url', name]);
+  if (r.code !== 0 || !r.stdout.trim()) return null;
+  const url = r.stdout.trim();
+  // A local remote given relative to the repository must still be found from another directory.
+  const local = !url.includes(':') && !isAbsolute(url);
+  return { name, url: local ? resolve(repo, url) : url };
+}
+
+async function worktreeFor(layout: HomeLayout, input: WorkspaceInput): Promise<Workspace> {
   const repo = resolve(input.repo);
   const top = await git(repo, ['rev-parse', '--show-toplevel']);
   if (!existsSync(repo) || top.code !== 0) {
@@ -47,6 +68,7 @@ export async function prepareWorkspace(layout: HomeLayout, input: WorkspaceInput
 
 /** Keeps the uncommitted work of a skipped checkpoint in a stash instead of its successor's commit. */
 export async function stashWork(input: StashInput): Promise<void> {
+  checkOwner(input.worktree, input.owner);
   const status = await gitOk(input.worktree, ['status', '--porcelain']);
   if (!status) return;
   await gitOk(input.worktree, ['stash', 'push', '--include-untracked', '-m', input.message], await identityEnv(input.worktree));

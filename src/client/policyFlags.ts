@@ -20,6 +20,7 @@ export const policyFlags = {
   'max-session-time': duration('max-session-time'),
   'session-budget': z.string().regex(/^\d+(\.\d+)?$/, 'expected US dollars, e.g. 5 or 2.50').optional(),
   'build-budget': z.string().regex(/^\d+(\.\d+)?$/, 'expected US dollars, e.g. 20').optional(),
+  'host-timeout': duration('host-timeout'),
 };
 
 /** parseArgs specs of the policy flags (all take a value). */
@@ -31,7 +32,9 @@ export const policyOptions = `  --max-attempts N        attempts per step before
   --verify-timeout D      limit for each verification step (default 10m)
   --max-session-time D    limit for one agent session (default 12h)
   --session-budget USD    stop a session that reports spending more (agents that report cost)
-  --build-budget USD      start no new session once the build has spent this much`;
+  --build-budget USD      start no new session once the build has spent this much
+  --host-timeout D        a host that takes none of its build's work for D is gone: another host takes
+                          the build over from the last pushed checkpoint (default 2m)`;
 
 export function policyFromFlags(o: { [K in keyof typeof policyFlags]?: string }): z.input<typeof PolicySchema> {
   const policy: z.input<typeof PolicySchema> = {};
@@ -42,5 +45,6 @@ export function policyFromFlags(o: { [K in keyof typeof policyFlags]?: string })
   if (o['max-session-time']) policy.maxSessionTime = o['max-session-time'];
   if (o['session-budget']) policy.sessionBudgetUsd = Number(o['session-budget']);
   if (o['build-budget']) policy.buildBudgetUsd = Number(o['build-budget']);
+  if (o['host-timeout']) policy.hostTimeout = o['host-timeout'];
   return policy;
 }

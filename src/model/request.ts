@@ -69,6 +69,8 @@ export const PolicySchema = z.object({
   buildBudgetUsd: z.number().positive().optional(),
   /** How soon a dead worker's session is noticed (no heartbeat). */
   heartbeatTimeout: durationMs.default(30_000),
+  /** How long a workspace activity waits for the host that owns the workspace before another host takes the build over. */
+  hostTimeout: durationMs.default(2 * 60_000),
 });
 export type Policy = z.infer<typeof PolicySchema>;
 
@@ -86,6 +88,10 @@ export const BuildRequestSchema = z.object({
   /** Seed 001 session directory, relative to the repo (`agents/sessions/<id>`), kept up to date. */
   sessionDir: z.string().optional(),
   priority: z.enum(['high', 'medium', 'low']).optional(),
+  /** `--remote NAME`: where each checkpoint is pushed (branch nightshift/<label>), when the repo has it. */
+  remote: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, 'expected a git remote name such as origin').default('origin'),
+  /** `--no-push`: keep checkpoints local (no failover to another host then). */
+  push: z.boolean().default(true),
   /** `.nightshift/config.json` `setup`: commands run once in each new worktree before the first session. */
   setup: z.array(z.string().min(1)).default([]),
   /** `--deliver CMD`: delivery by a command reading the build's summary (JSON) on stdin, instead of a pull request. */

@@ -16,6 +16,8 @@ export interface NightshiftWorkerOptions {
   agentEnv?: Record<string, string>;
   /** The agent sandbox for requests that name none; default NIGHTSHIFT_SANDBOX, else none (docs/security.md). */
   sandbox?: SandboxMode;
+  /** This worker's host (NIGHTSHIFT_HOST): workspaces it prepares are its own (src/worker/host.ts). */
+  host?: string;
 }
 
 /** A worker for Nightshift's workflows and activities on one task queue. */
@@ -30,6 +32,7 @@ export async function createNightshiftWorker(options: NightshiftWorkerOptions): 
       home: options.home,
       ...(options.agentEnv ? { agentEnv: options.agentEnv } : {}),
       ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+      ...(options.host ? { host: options.host } : {}),
     }),
     // Heartbeats carry cancellation to a running session: flush them often so `pause --now` is quick.
     maxHeartbeatThrottleInterval: '1s',

@@ -4,6 +4,9 @@ import { connectionConfig, nightshiftHome, taskQueue } from '../config/connectio
 import { ensureSearchAttributes } from '../server/searchAttributes';
 import { agentEnvFilePath, loadAgentEnvFile } from './agentEnvFile';
 import { createNightshiftWorker } from './createWorker';
+import { createHostWorker, workerHost } from './host';
+import { runTogether } from './runTogether';
+import { hostQueue } from '../model/hosts';
 import type { SandboxMode } from '../agents/sandbox';
 import { bwrapAvailable } from '../activities/sandboxSetup';
 import { workerSandboxDefault } from '../activities/sessionSandbox';
@@ -11,7 +14,7 @@ import { workerSandboxDefault } from '../activities/sessionSandbox';
 /** `nightshift worker`: connect, make sure the search attributes exist, run until SIGINT/SIGTERM. */
 export async function runWorker(
   log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
-  options: { envFile?: string; sandbox?: SandboxMode } = {},
+  options: { envFile?: string; sandbox?: SandboxMode; host?: string } = {},
 ): Promise<void> {
   const cfg = connectionConfig();
   // Read before connecting: a bad env file stops the worker before it takes any session.
@@ -23,6 +26,7 @@ export async function runWorker(
   const connection = await NativeConnection.connect({ address: cfg.address, ...cfg.options });
   const home = nightshiftHome();
   const queue = taskQueue();
+  const host = workerHost(options.host);
   // A prebuilt workflow bundle (NIGHTSHIFT_WORKFLOW_BUNDLE) skips bundling at start: faster restarts.
   const bundle = process.env.NIGHTSHIFT_WORKFLOW_BUNDLE;
   const worker = await createNightshiftWorker({
@@ -33,8 +37,16 @@ export async function runWorker(
     ...(agentEnv ? { agentEnv } : {}),
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+    host,
   });
-  log(`nightshift worker: ${cfg.address} namespace ${cfg.namespace}, task queue ${queue}, home ${home}`);
+  const hostWorker = await createHostWorker({
+    connection,
+    namespace: cfg.namespace,
+    taskQueue: queue,
+    host,
+    deps: { home, ...(agentEnv ? { agentEnv } : {}), ...(options.sandbox ? { sandbox: options.sandbox } : {}) },
+  });
+  log(`nightshift worker: ${cfg.address} namespace ${cfg.namespace}, task queue ${queue} and ${hostQueue(queue, host)} (host ${host}), home ${home}`);
   if (envFile) log(`agent env file ${envFile}: ${Object.keys(agentEnv ?? {}).sort().join(', ') || 'no variables'} (values stay on this worker)`);
   const sandbox = workerSandboxDefault(options.sandbox);
   const bwrap = sandbox === 'none' ? undefined : await bwrapAvailable();
@@ -43,7 +55,7 @@ export async function runWorker(
   else log(`agent sandbox: ${sandbox} by default (bwrap ${bwrap && 'path' in bwrap ? bwrap.path : ''})`);
   log('Ctrl-C stops it; running agent sessions are cancelled and their processes killed.');
   try {
-    await worker.run();
+    await runTogether(worker, hostWorker);
   } finally {
     await connection.close();
   }

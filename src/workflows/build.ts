@@ -19,7 +19,9 @@ import { type Checkpoint, type TaskGroup, verificationSteps } from '../model/pla
 import type { PayloadOf } from '../model/payloads';
 import { type BuildRequest, type BuildRequestInput, BuildRequestSchema } from '../model/request';
 import { type Activities, type BuildResult, now } from './buildRuntime';
-import { agentKey, BuildSessions } from './buildSession';
+import { agentKey } from './buildSession';
+import { BuildHosts } from './buildHosts';
+import { settleAll } from './hostRoute';
 import { runSetup } from './buildSetup';
 import { afterPersonRetry, freshCounters, judgeSession } from './stepPolicy';
 import { parseInput, signalPayload, updatePayload } from './inputs';
@@ -94,7 +96,7 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
 
   try {
     if (!carried) await build.notify('started', `build ${state.label} started: ${state.request.plan.title}`);
-    state.workspace ??= await named(git.prepareWorkspace, `prepare worktree nightshift/${state.label}`, { label: state.label, repo: request.repo, baseRef: request.baseRef });
+    state.workspace ??= await named(git.prepareWorkspace, `prepare worktree nightshift/${state.label}`, { label: state.label, repo: request.repo, baseRef: request.baseRef, remote: request.push ? request.remote : null });
     for (const checkpoint of build.remainingCheckpoints()) {
       await build.runCheckpoint(checkpoint);
       if (workflowInfo().continueAsNewSuggested) {
@@ -125,7 +127,7 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
 }
 
 /** The build's process around one state object; handlers and steps only call the pure transitions. */
-class Build extends BuildSessions {
+class Build extends BuildHosts {
   installHandlers(): void {
     const s = this.state;
     setHandler(statusQuery, () => toStatus(s));
@@ -213,7 +215,12 @@ class Build extends BuildSessions {
     return found;
   }
 
+  /** A checkpoint on its workspace's host; if that host is lost, another takes the build over and runs it again. */
   async runCheckpoint(progress: CheckpointProgress): Promise<void> {
+    await this.onOwner(progress, () => this.runCheckpointOnce(progress));
+  }
+
+  private async runCheckpointOnce(progress: CheckpointProgress): Promise<void> {
     const s = this.state;
     const checkpoint = this.planCheckpoint(progress.id);
     await this.setup();
@@ -232,7 +239,8 @@ class Build extends BuildSessions {
     await this.pauseGate();
     progress.status = 'committing';
     this.setStatus('committing');
-    const committed = await named(git.commitCheckpoint, `commit checkpoint-${progress.id}: ${progress.title}`, {
+    const committed = await named(this.onHost().commitCheckpoint, `commit checkpoint-${progress.id}: ${progress.title}`, {
+      ...this.ownerInput(),
       label: s.label,
       runId: s.runId,
       worktree: this.worktree(),
@@ -241,6 +249,7 @@ class Build extends BuildSessions {
       ...(s.request.sessionDir ? { session: this.sessionFiles(progress) } : {}),
     });
     progress.commit = committed.commit;
+    await this.pushCheckpoint(progress);
     progress.status = 'completed';
     s.position = { checkpoint: null, taskGroup: null };
     this.setStatus('running');
@@ -261,7 +270,7 @@ class Build extends BuildSessions {
           }),
       );
       if (ready.length === 0) return;
-      await Promise.all(
+      await settleAll(
         ready.map((g) => this.runTaskGroup(checkpoint, progress, g, checkpoint.task_groups.find((t) => t.id === g.id) as TaskGroup)),
       );
     }
@@ -349,7 +358,8 @@ class Build extends BuildSessions {
   private async afterSkip(cp: CheckpointProgress): Promise<void> {
     // Work left behind by a skipped checkpoint must not leak into the next one's commit: keep it in a stash.
     cp.status = 'skipped';
-    await named(git.stashWork, `stash the work of skipped checkpoint ${cp.id}`, {
+    await named(this.onHost().stashWork, `stash the work of skipped checkpoint ${cp.id}`, {
+      ...this.ownerInput(),
       worktree: this.worktree(),
       message: `nightshift: skipped checkpoint ${cp.id} of ${this.state.label}`,
     });
@@ -377,6 +387,7 @@ class Build extends BuildSessions {
         heartbeatTimeout: s.request.policy.heartbeatTimeout,
         retry: { maximumAttempts: 3, initialInterval: '1s' },
         cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+        ...this.route(),
       });
       const steps = verificationSteps(checkpoint).length;
       const attempt = cp.verifyAttempts + 1;
@@ -385,6 +396,7 @@ class Build extends BuildSessions {
         label: s.label,
         checkpointId: cp.id,
         attempt: cp.verifyAttempts + 1,
+        ...this.ownerInput(),
         worktree: this.worktree(),
         steps: verificationSteps(checkpoint),
         timeoutMs: s.request.policy.verifyTimeout,

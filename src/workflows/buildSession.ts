@@ -2,6 +2,7 @@ import {
   CancellationScope,
   setCurrentDetails,
   uuid4,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { type Checkpoint, type TaskGroup } from '../model/plan';
 import { buildPrompt } from '../model/prompt';
@@ -10,6 +11,7 @@ import type { SessionResult } from '../activities/types';
 import { BuildRuntime } from './buildRuntime';
 import { type StepEnding, stepEnding } from './stepPolicy';
 import { runWatchedSession } from './watchedSession';
+import { DEFAULT_HOST_TIMEOUT_MS, hostRoute, ownerOf } from './hostRoute';
 import { sessionMarker } from './markers';
 import { type CheckpointProgress, takeFeedback } from './state';
 
@@ -60,6 +62,8 @@ export abstract class BuildSessions extends BuildRuntime {
     this.progressAt.set(session, this.progressSeq);
     this.touch();
     setCurrentDetails(this.details(`session ${session}: checkpoint ${cp.id}, task group ${group.id}`));
+    const owner = ownerOf(s.label, s.workspace);
+    const route = hostRoute(workflowInfo().taskQueue, owner, policy.hostTimeout ?? DEFAULT_HOST_TIMEOUT_MS);
     try {
       const end = await runWatchedSession(
         {
@@ -69,6 +73,7 @@ export abstract class BuildSessions extends BuildRuntime {
           checkpointId: cp.id,
           taskGroupId: key,
           worktree: this.worktree(),
+          ...(owner ? { owner } : {}),
           prompt,
           agent: s.request.agent,
           progressEveryMs: progressInterval(policy.stallTimeout),
@@ -79,6 +84,7 @@ export abstract class BuildSessions extends BuildRuntime {
         scope,
         () => this.progressAt.get(session),
         sessionMarker({ session, checkpoint: cp.id, group: group.id, agent: s.request.agent.kind, resume: resume.resumeSessionId !== undefined, fixing: failingVerification !== undefined }),
+        route,
       );
       if (end.kind === 'done') this.absorb(key, cp.id, end.result);
       const limits = { stallTimeoutMs: policy.stallTimeout, maxSessionTimeMs: policy.maxSessionTime };

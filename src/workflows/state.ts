@@ -28,6 +28,7 @@ export type WaitReason =
   | 'rate-limited'
   | 'auth'
   | 'worker-lost'
+  | 'push-failed'
   | 'setup-failed';
 export type StepStatus = 'pending' | 'running' | 'done' | 'skipped' | 'overridden';
 export type CheckpointStatus = 'pending' | 'running' | 'verifying' | 'committing' | 'completed' | 'skipped';
@@ -45,6 +46,28 @@ export interface CheckpointProgress {
   commit: string | null;
   verifyAttempts: number;
   taskGroups: TaskGroupProgress[];
+  /** The push of its commit to the remote branch (null until tried; absent when the build does not push). */
+  push?: CheckpointPush | null;
+}
+/** Whether the remote shows a checkpoint's commit (`pushed` only once `git ls-remote` did). */
+export interface CheckpointPush {
+  remote: string;
+  commit: string;
+  pushed: boolean;
+  /** Why it is not pushed: the push error, or the person's note when they went on without it. */
+  note?: string;
+}
+/** The workspace a build works in, and (from this version on) which host owns it. */
+export interface BuildWorkspace {
+  path: string;
+  branch: string;
+  baseCommit?: string;
+  /** The host that prepared it; its workspace activities run on `<queue>@<host>`. */
+  host?: string;
+  /** 1 for the first host, +1 for each takeover: a worktree of an older epoch is stale. */
+  epoch?: number;
+  /** Where checkpoints are pushed (the repo's remote), or null when the build does not push. */
+  remote?: { name: string; url: string } | null;
 }
 export type Decision = { kind: 'retry' } | { kind: 'override'; note: string } | { kind: 'skip'; note: string };
 export interface Waiting {
@@ -81,7 +104,7 @@ export interface BuildState {
   lastOutput: string | null;
   devNotes: DevNote[];
   feedback: string[];
-  workspace: { path: string; branch: string } | null;
+  workspace: BuildWorkspace | null;
   /** USD reported by agents, summed over every session: survives retries, crashes and continue-as-new. */
   spentUsd: number;
   /** Extra build budget granted by a person's `retry` after `budget-exceeded`. */
@@ -107,7 +130,7 @@ export interface BuildStatusView {
   pauseRequested: boolean;
   position: BuildState['position'];
   percentComplete: number;
-  checkpoints: { id: string; title: string; status: CheckpointStatus; commit: string | null; taskGroups: TaskGroupProgress[] }[];
+  checkpoints: { id: string; title: string; status: CheckpointStatus; commit: string | null; push: CheckpointPush | null; taskGroups: TaskGroupProgress[] }[];
   devNotes: { category: DevNoteCategory; content: string; scope: DevNote['scope']; at: string }[];
   attempts: Attempt[];
   sessions: number;
@@ -115,6 +138,8 @@ export interface BuildStatusView {
   lastOutput: string | null;
   branch: string | null;
   worktree: string | null;
+  /** The host that owns the worktree (null: any worker; builds started before hosts). */
+  host: string | null;
   repo: string;
   planTitle: string;
   policy: BuildRequest['policy'];
@@ -302,6 +327,7 @@ export function toStatus(state: BuildState): BuildStatusView {
       title: c.title,
       status: c.status,
       commit: c.commit,
+      push: c.push ?? null,
       taskGroups: c.taskGroups,
     })),
     devNotes: state.devNotes.map((n) => ({ category: n.category, content: n.content, scope: n.scope, at: n.at })),
@@ -311,6 +337,7 @@ export function toStatus(state: BuildState): BuildStatusView {
     lastOutput: state.lastOutput,
     branch: state.workspace?.branch ?? null,
     worktree: state.workspace?.path ?? null,
+    host: state.workspace?.host ?? null,
     repo: state.request.repo,
     planTitle: state.request.plan.title,
     policy: state.request.policy,

@@ -13,6 +13,7 @@ import type { SessionInput, SessionResult } from '../activities/types';
 import type { Policy } from '../model/request';
 import type { Activities } from './buildRuntime';
 import { named, sessionMarker, timer, wait } from './markers';
+import { hostGone } from './hostRoute';
 
 /** How an agent session ended, before a build or a loop decides what that means. */
 export type SessionEnd =
@@ -35,8 +36,11 @@ export async function runWatchedSession(
   scope: CancellationScope,
   progress: () => unknown,
   marker = sessionMarker({ session: input.session, checkpoint: input.checkpointId, group: input.taskGroupId, agent: input.agent.kind, resume: Boolean(input.resumeSessionId) }),
+  /** The owning host's queue and how long to wait for it (src/workflows/hostRoute.ts); default: the shared queue. */
+  route: { taskQueue?: string; scheduleToStartTimeout?: number } = {},
 ): Promise<SessionEnd> {
   const agent = proxyActivities<Activities>({
+    ...route,
     startToCloseTimeout: policy.maxSessionTime,
     heartbeatTimeout: policy.heartbeatTimeout,
     // Attempts are counted by the workflow, so exits, stalls and lost workers share one count.
@@ -66,6 +70,8 @@ export async function runWatchedSession(
       if (CancellationScope.current().consideredCancelled) throw err;
       return stalled ? { kind: 'stalled' } : { kind: 'interrupted' };
     }
+    // A host that never took the session (or whose worktree is stale) is the caller's to handle: a takeover.
+    if (hostGone(err)) throw err;
     if (err instanceof ActivityFailure) {
       const cause = err.cause;
       if (cause instanceof ApplicationFailure && cause.type === 'WorkerShutdown') return { kind: 'handed-over' };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
 
 /** `nightshift worker` as a real child process, so a test can SIGKILL it. */
-export function startWorkerProcess(opts: { address: string; home: string; taskQueue: string }): ChildProcess & { output: () => string } {
+export function startWorkerProcess(opts: { address: string; home: string; taskQueue: string; host?: string }): ChildProcess & { output: () => string } {
   const child = spawn(process.execPath, [CLI, 'worker'], {
     env: {
       ...process.env,
@@ -12,6 +12,7 @@ export function startWorkerProcess(opts: { address: string; home: string; taskQu
       NIGHTSHIFT_HOME: opts.home,
       NIGHTSHIFT_TASK_QUEUE: opts.taskQueue,
       NIGHTSHIFT_WORKFLOW_BUNDLE: process.env.NIGHTSHIFT_TEST_BUNDLE ?? '',
+      ...(opts.host ? { NIGHTSHIFT_HOST: opts.host } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

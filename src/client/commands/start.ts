@@ -13,6 +13,7 @@ import { agentEnvFromFlags, envFlag, envOption, envSpec } from '../envFlags';
 import { agentSandboxFromFlags, sandboxFlag, sandboxOption, sandboxSpec } from '../sandboxFlags';
 import { followBuild } from '../follow';
 import { warnIfNoWorker } from '../workers';
+import { pushFlag, pushFromFlags, pushOption, pushSpec } from '../pushFlags';
 import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../policyFlags';
 import { deliverFlag, deliverOption, deliverSpec, withRepoConfig } from '../repoConfigFlags';
 
@@ -39,6 +40,7 @@ const Options = z
     json: z.boolean().default(false),
     ...envFlag,
     ...sandboxFlag,
+    ...pushFlag,
     ...policyFlags,
     ...deliverFlag,
   })
@@ -74,6 +76,7 @@ Options:
   --scenario FILE         with --agent scripted: what the built-in agent should do
 ${envOption}
 ${sandboxOption}
+${pushOption}
 ${policyOptions}
 ${deliverOption}
   --wait                  follow the build live until it finishes or needs you
@@ -126,6 +129,7 @@ Examples:
         ...configured,
         plan: configured.plan ?? plan,
         policy: policyFromFlags(o),
+        ...pushFromFlags(o),
         ...(seed ? { sessionDir: seed.sessionDir, completed: seed.completed, ...(seed.only ? { only: seed.only } : {}) } : {}),
       },
       '--label',
@@ -175,6 +179,7 @@ function specOf() {
     json: { type: 'boolean' },
     ...envSpec,
     ...sandboxSpec,
+    ...pushSpec,
     ...policySpec,
     ...deliverSpec,
   } as const;

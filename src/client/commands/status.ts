@@ -75,12 +75,13 @@ function printBuild(v: BuildStatusView, url: string): void {
   print(`  status     ${v.status}${v.reason ? ` (${v.reason})` : ''}${v.pauseRequested && v.status !== 'paused' ? ' — pause requested' : ''}`);
   print(`  progress   ${v.percentComplete}%${v.position.checkpoint ? ` · at checkpoint ${v.position.checkpoint}${v.position.taskGroup ? `, task group ${v.position.taskGroup}` : ''}` : ''}`);
   print(`  branch     ${v.branch ?? '-'} (${v.repo})`);
+  if (v.host) print(`  host       ${v.host} (worktree ${v.worktree ?? '-'})`);
   print(`  sessions   ${v.sessions} (${v.agent} agent)`);
   print(`  cost       $${v.spentUsd.toFixed(2)}${v.remainingUsd !== null ? ` spent, $${v.remainingUsd.toFixed(2)} of the build budget left` : ' spent'}`);
   print(`  web ui     ${url}`);
   print('');
   for (const cp of v.checkpoints) {
-    print(`  ${cp.status.padEnd(10)} checkpoint-${cp.id}: ${cp.title}${cp.commit ? `  ${cp.commit.slice(0, 10)}` : ''}`);
+    print(`  ${cp.status.padEnd(10)} checkpoint-${cp.id}: ${cp.title}${cp.commit ? `  ${cp.commit.slice(0, 10)}` : ''}${pushLine(cp.push)}`);
     for (const g of cp.taskGroups) print(`  ${''.padEnd(10)}   ${g.status.padEnd(10)} ${g.id} ${g.title}${g.attempts ? ` (${g.attempts} failed)` : ''}`);
   }
   if (v.waiting) {
@@ -95,6 +96,12 @@ function printBuild(v: BuildStatusView, url: string): void {
     print('\n  DevNotes:');
     for (const n of v.devNotes) print(`    (${n.category}) ${n.content}`);
   }
+}
+
+/** Whether the remote has a checkpoint's commit: `pushed to origin`, or `NOT pushed (why)`. */
+function pushLine(push: BuildStatusView['checkpoints'][number]['push']): string {
+  if (!push) return '';
+  return push.pushed ? `  pushed to ${push.remote}` : `  NOT pushed to ${push.remote}${push.note ? ` (${push.note.split('\n')[0]?.slice(0, 120)})` : ''}`;
 }
 
 function printList(builds: BuildListing[]): void {

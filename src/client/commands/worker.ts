@@ -7,7 +7,7 @@ import { type Command, parseOptions } from '../cli';
 export const worker: Command = {
   name: 'worker',
   summary: 'Run a Nightshift worker: it executes builds (workflows and agent sessions) on task queue "nightshift" (or NIGHTSHIFT_TASK_QUEUE).',
-  usage: 'nightshift worker [--agent-env-file FILE] [--sandbox auto|bwrap|none]',
+  usage: 'nightshift worker [--agent-env-file FILE] [--sandbox auto|bwrap|none] [--host NAME]',
   help: `
 Options:
   --agent-env-file FILE
@@ -19,6 +19,9 @@ Options:
                     unsandboxed with a warning in status), bwrap (builds wait for you without it:
                     apt-get install bubblewrap), none. Default: NIGHTSHIFT_SANDBOX, else none.
                     See docs/security.md.
+  --host NAME       this machine's name among the workers (default NIGHTSHIFT_HOST, else the hostname):
+                    the worker also polls <queue>@NAME, and the builds whose worktree it prepares run
+                    their sessions, verification, commits and pushes here (docs/architecture.md).
 
 Connection: TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE (default localhost:7233 / default), or Temporal's
 environment config profile (TEMPORAL_PROFILE, temporal.toml).
@@ -31,11 +34,11 @@ killed; their builds continue on the next worker.`,
     const { options: o, positionals } = parseOptions(
       'worker',
       argv,
-      { 'agent-env-file': { type: 'string' }, sandbox: { type: 'string' } },
-      z.object({ 'agent-env-file': z.string().min(1).optional(), sandbox: z.enum(SANDBOX_MODES).optional() }),
+      { 'agent-env-file': { type: 'string' }, sandbox: { type: 'string' }, host: { type: 'string' } },
+      z.object({ 'agent-env-file': z.string().min(1).optional(), sandbox: z.enum(SANDBOX_MODES).optional(), host: z.string().min(1).optional() }),
     );
     if (positionals.length > 0) throw new InvalidInputError(`unexpected arguments: ${positionals.join(' ')}`, undefined, 'See `nightshift worker --help`.');
-    await runWorker(undefined, { ...(o['agent-env-file'] ? { envFile: o['agent-env-file'] } : {}), ...(o.sandbox ? { sandbox: o.sandbox } : {}) });
+    await runWorker(undefined, { ...(o['agent-env-file'] ? { envFile: o['agent-env-file'] } : {}), ...(o.sandbox ? { sandbox: o.sandbox } : {}), ...(o.host ? { host: o.host } : {}) });
     return 0;
   },
 };
