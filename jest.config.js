@@ -14,6 +14,9 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Worker warnings are kept, not printed, and shown only for a test that fails (test/support/testLog.ts).
+      testEnvironment: '<rootDir>/test/support/quietEnvironment.ts',
+      setupFiles: ['<rootDir>/test/support/quietSetup.ts'],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
       globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
     },

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
 import { setQueuePolicy } from '../../src/client/queue';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import { MAX_TEXT_CHARS } from '../../src/model/payloads';
@@ -9,6 +8,7 @@ import { queueQuery, queueWorkflowId } from '../../src/workflows/queueMessages';
 import { scenarioBuild, untilStatus } from '../support/builds';
 import { branchSubjects, gitIn, makeRepo, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
+import { testLog } from '../support/testLog';
 import { rawSignal, rawUpdate, temporal } from '../support/temporalCommand';
 
 /**
@@ -18,17 +18,11 @@ import { rawSignal, rawUpdate, temporal } from '../support/temporalCommand';
  * valid message afterwards still works and the run finishes with its commits.
  */
 
-// Worker warnings are the promise for signals: capture them (installed before TestEnv installs its own).
+// Worker warnings are the promise for signals: the test log (test/support/testLog.ts) hands them over.
 const warnings: string[] = [];
-try {
-  Runtime.install({
-    logger: new DefaultLogger('WARN', (entry: LogEntry) => {
-      if (entry.level === 'WARN') warnings.push(entry.message);
-    }),
-  });
-} catch {
-  /* a runtime is already installed in this jest worker */
-}
+testLog().listen((entry) => {
+  if (entry.level === 'WARN') warnings.push(entry.message);
+});
 
 let env: TestEnv;
 beforeAll(async () => {
