@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { withRepoConfig } from '../../src/client/repoConfigFlags';
+import { PlanSchema } from '../../src/model/plan';
 import { retryUpdate, statusQuery } from '../../src/workflows/messages';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { untilStatus } from '../support/builds';
@@ -37,8 +38,9 @@ function repoWithConfig(config: unknown, ignore: string[] = []): string {
 function requestFor(repo: string, label: string, plan: unknown) {
   const dir = tempDir('cfg');
   const scenario = writeJson(join(dir, 'scenario.json'), { rules: [] });
-  const configured = withRepoConfig(repo, [], { agent: { kind: 'scripted', scenario }, plan: plan as never });
-  return parseBuildRequest({ label, repo, ...configured, policy: { maxAttempts: 2, retryInterval: '1s', stallTimeout: '1m' } });
+  const parsed = PlanSchema.parse(plan);
+  const configured = withRepoConfig(repo, [], { agent: { kind: 'scripted', scenario }, plan: parsed });
+  return parseBuildRequest({ label, repo, ...configured, plan: configured.plan ?? parsed, policy: { maxAttempts: 2, retryInterval: '1s', stallTimeout: '1m' } });
 }
 
 const noVerify = () => {
