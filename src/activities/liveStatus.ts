@@ -9,6 +9,8 @@ export interface LiveStatus {
   detail: string | null;
   lastOutput: string | null;
   commits: string[];
+  /** Builds that push: whether the remote has each commit (by commit); absent for loops and older builds. */
+  pushes?: Record<string, { remote: string; pushed: boolean }>;
   /** The plan's title (builds) or the task (loops). */
   title: string | null;
 }
@@ -27,7 +29,11 @@ export function liveFromView(view: unknown): LiveStatus {
   const v = (view ?? {}) as Record<string, unknown>;
   const position = v.position as { checkpoint?: string | null; taskGroup?: string | null } | undefined;
   const boxes = v.checkboxes as { done?: number; total?: number } | null | undefined;
-  const checkpoints = Array.isArray(v.checkpoints) ? (v.checkpoints as { commit?: string | null }[]) : [];
+  const checkpoints = Array.isArray(v.checkpoints) ? (v.checkpoints as { commit?: string | null; push?: { remote?: unknown; pushed?: unknown; commit?: unknown } | null }[]) : [];
+  const pushes: Record<string, { remote: string; pushed: boolean }> = {};
+  for (const c of checkpoints) {
+    if (c.push && typeof c.push.commit === 'string' && typeof c.push.remote === 'string') pushes[c.push.commit] = { remote: c.push.remote, pushed: c.push.pushed === true };
+  }
   const percent =
     num(v.percentComplete) ??
     (boxes && num(boxes.total) && num(boxes.done) !== null ? Math.round(((boxes.done as number) / (boxes.total as number)) * 100) : null);
@@ -48,6 +54,7 @@ export function liveFromView(view: unknown): LiveStatus {
       : typeof v.lastCommit === 'string'
         ? [v.lastCommit]
         : [],
+    ...(Object.keys(pushes).length ? { pushes } : {}),
     title: typeof v.planTitle === 'string' ? v.planTitle : typeof v.task === 'string' ? (v.task.split('\n')[0] ?? null) : typeof v.taskName === 'string' ? v.taskName : null,
   };
 }

@@ -57,7 +57,10 @@ export function renderReport(input: ReportInput, builds: ReportBuild[], queues: 
   if (done.length === 0) lines.push('_(nothing completed)_');
   done.forEach((b, i) => {
     lines.push(`${i + 1}. ${title(b)} — duration ${took(durationOf(b))} · ${b.live.commits.length} commit(s) · cost ${money(b.live.costUsd)}`);
-    for (const c of b.live.commits) lines.push(`   - ${c.slice(0, 12)}`);
+    for (const c of b.live.commits) {
+      const push = b.live.pushes?.[c];
+      lines.push(`   - ${c.slice(0, 12)}${push ? (push.pushed ? ` (on ${push.remote})` : ` (NOT on ${push.remote})`) : ''}`);
+    }
   });
   if (failed.length > 0) {
     lines.push('', '## Failed or stopped today', '');
