@@ -1,24 +1,42 @@
 /**
- * `npm run bench`: Nightshift against the floor, on this machine, in one process of measurement.
- * Starts its own dev server and an in-process worker; writes bench/results/<timestamp>.json.
+ * `npm run bench`: Nightshift against the floor and its targets (issue 11), on this machine.
+ * Starts its own dev server and an in-process worker (the scale part runs a worker process);
+ * writes bench/results/<timestamp>.json and prints every figure next to its target.
+ *
+ *   --quick            fewer runs and a 10-build scale wave of 5 s agents (a few minutes in all)
+ *   --only=a,b         parts: orchestration, history, signals, queue, loss, scale
+ *   BENCH_CHECKPOINTS, BENCH_RUNS, BENCH_LOSS_RUNS, BENCH_QUEUE_BUILDS,
+ *   BENCH_SCALE_BUILDS, BENCH_SCALE_CHECKPOINTS, BENCH_SCALE_TICKS   override the sizes
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startDevServer } from '../src/server/devServer';
 import { freePort } from '../src/server/ports';
 import { createNightshiftWorker } from '../src/worker/createWorker';
 import { bashLoop, median, nightshiftBuild, percentile, signalLatency } from './buildBench';
+import { benchHistoryEvents } from './historyEvents';
 import { benchQueueLatency } from './queueLatency';
+import { benchScale } from './scale';
 import { benchWorkerLoss } from './workerLoss';
 
-const CHECKPOINTS = Number(process.env.BENCH_CHECKPOINTS ?? 20);
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const LOSS_RUNS = Number(process.env.BENCH_LOSS_RUNS ?? 3);
+const quick = process.argv.includes('--quick');
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const PARTS = ['orchestration', 'history', 'signals', 'queue', 'loss', 'scale'] as const;
+const want = (part: (typeof PARTS)[number]) => !only || only.includes(part);
+const num = (name: string, full: number, fast: number) => Number(process.env[name] ?? (quick ? fast : full));
+const CHECKPOINTS = num('BENCH_CHECKPOINTS', 20, 20);
+const RUNS = num('BENCH_RUNS', 5, 2);
+const LOSS_RUNS = num('BENCH_LOSS_RUNS', 3, 1);
+const QUEUE_BUILDS = num('BENCH_QUEUE_BUILDS', 20, 10);
+const SCALE = { builds: num('BENCH_SCALE_BUILDS', 50, 10), checkpoints: num('BENCH_SCALE_CHECKPOINTS', 3, 3), ticks: num('BENCH_SCALE_TICKS', 20, 5) };
+
+const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
 
 async function main(): Promise<void> {
+  for (const p of only ?? []) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part ${p} (parts: ${PARTS.join(', ')})`);
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const dir = mkdtempSync(join(tmpdir(), 'nightshift-bench-'));
   const server = await startDevServer({ port: await freePort(), uiPort: await freePort(), ip: '127.0.0.1', dbFile: join(dir, 'temporal.db'), headless: true });
@@ -26,77 +44,95 @@ async function main(): Promise<void> {
   const client = new Client({ connection });
   const native = await NativeConnection.connect({ address: server.address });
   const taskQueue = 'nightshift-bench';
-  const worker = await createNightshiftWorker({ connection: native, namespace: 'default', home: join(dir, 'home'), taskQueue });
+  const bundlePath = join(dir, 'workflows.js');
+  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: silent })).code);
+  const worker = await createNightshiftWorker({ connection: native, namespace: 'default', home: join(dir, 'home'), taskQueue, workflowBundle: { codePath: bundlePath } });
   const scenario = join(dir, 'scenario.json');
   // "Doing nothing": the agent starts, prints its header line and exits 0.
   writeFileSync(scenario, JSON.stringify({ otherwise: [] }));
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
-  const results = await worker.runUntil(async () => {
-    log(`warm-up build ...`);
+  const inProcess = await worker.runUntil(async () => {
+    log('warm-up build ...');
     await nightshiftBuild(client, taskQueue, 2, scenario);
     const bash: number[] = [];
     const nightshift: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      bash.push(bashLoop(CHECKPOINTS, scenario));
-      nightshift.push(await nightshiftBuild(client, taskQueue, CHECKPOINTS, scenario));
-      log(`run ${i + 1}/${RUNS}: bash loop ${bash[i]?.toFixed(0)} ms, nightshift ${nightshift[i]?.toFixed(0)} ms`);
-    }
-    const signals = await signalLatency(client, taskQueue, Math.max(5, RUNS));
-    log('enqueue-to-agent-start latency over 20 queued builds ...');
-    const queue = await benchQueueLatency({ client, taskQueue, builds: 20 });
-    return { bash, nightshift, signals, queue };
+    if (want('orchestration'))
+      for (let i = 0; i < RUNS; i++) {
+        bash.push(bashLoop(CHECKPOINTS, scenario));
+        nightshift.push(await nightshiftBuild(client, taskQueue, CHECKPOINTS, scenario));
+        log(`run ${i + 1}/${RUNS}: bash loop ${bash[i]?.toFixed(0)} ms, nightshift ${nightshift[i]?.toFixed(0)} ms`);
+      }
+    const history = want('history') ? await benchHistoryEvents({ client, taskQueue, checkpoints: 3 }) : null;
+    const signals = want('signals') ? await signalLatency(client, taskQueue, Math.max(5, RUNS)) : null;
+    if (want('queue')) log(`enqueue-to-agent-start latency over ${QUEUE_BUILDS} queued builds ...`);
+    const queue = want('queue') ? await benchQueueLatency({ client, taskQueue, builds: QUEUE_BUILDS }) : null;
+    return { bash, nightshift, history, signals, queue };
   });
-  log(`worker loss recovery, ${LOSS_RUNS} runs each (real worker processes) ...`);
-  const workerLoss = await benchWorkerLoss({ client, address: server.address, runs: LOSS_RUNS, log });
+  if (want('loss')) log(`worker loss recovery, ${LOSS_RUNS} runs each (real worker processes) ...`);
+  const workerLoss = want('loss') ? await benchWorkerLoss({ client, address: server.address, runs: LOSS_RUNS, log }) : null;
+  const scale = want('scale') ? await benchScale({ client, address: server.address, bundle: bundlePath, ...SCALE, log }) : null;
   await connection.close();
   await native.close();
   await server.stop();
 
-  const b = median(results.bash);
-  const n = median(results.nightshift);
+  const b = inProcess.bash.length ? median(inProcess.bash) : 0;
+  const n = inProcess.nightshift.length ? median(inProcess.nightshift) : 0;
+  const s = inProcess.signals;
   const summary = {
     at: new Date().toISOString(),
+    mode: quick ? 'quick' : 'full',
     machine: { cpus: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
     checkpoints: CHECKPOINTS,
     runs: RUNS,
-    orchestration: {
-      bashLoopMedianMs: Math.round(b),
-      nightshiftMedianMs: Math.round(n),
-      ratio: Number((n / b).toFixed(2)),
-      overheadPerCheckpointMs: Math.round((n - b) / CHECKPOINTS),
-      bashLoopMs: results.bash.map(Math.round),
-      nightshiftMs: results.nightshift.map(Math.round),
-    },
-    signals: {
-      pauseNowToAgentGoneMedianMs: Math.round(median(results.signals.pauseNowMs)),
-      pauseNowP95Ms: Math.round(percentile(results.signals.pauseNowMs, 95)),
-      resumeToNextAgentMedianMs: Math.round(median(results.signals.resumeMs)),
-      resumeP95Ms: Math.round(percentile(results.signals.resumeMs, 95)),
-      pauseNowMs: results.signals.pauseNowMs.map(Math.round),
-      resumeMs: results.signals.resumeMs.map(Math.round),
-    },
-    queue: results.queue,
+    orchestration: b
+      ? {
+          bashLoopMedianMs: Math.round(b),
+          nightshiftMedianMs: Math.round(n),
+          ratio: Number((n / b).toFixed(2)),
+          overheadPerCheckpointMs: Math.round((n - b) / CHECKPOINTS),
+          bashLoopMs: inProcess.bash.map(Math.round),
+          nightshiftMs: inProcess.nightshift.map(Math.round),
+        }
+      : null,
+    history: inProcess.history,
+    signals: s
+      ? {
+          pauseNowToAgentGoneMedianMs: Math.round(median(s.pauseNowMs)),
+          pauseNowP95Ms: Math.round(percentile(s.pauseNowMs, 95)),
+          resumeToNextAgentMedianMs: Math.round(median(s.resumeMs)),
+          resumeP95Ms: Math.round(percentile(s.resumeMs, 95)),
+          pauseNowMs: s.pauseNowMs.map(Math.round),
+          resumeMs: s.resumeMs.map(Math.round),
+        }
+      : null,
+    queue: inProcess.queue,
     workerLoss,
+    scale,
   };
   const out = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(out, { recursive: true });
   const file = join(out, `${summary.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+
+  const rows: [string, string, string][] = [];
+  const o = summary.orchestration;
+  if (o) rows.push([`${CHECKPOINTS} no-op checkpoints vs bash loop (median of ${RUNS})`, `${o.ratio}x (${o.nightshiftMedianMs} vs ${o.bashLoopMedianMs} ms, +${o.overheadPerCheckpointMs} ms/checkpoint)`, '<= 1.3x']);
+  const h = summary.history;
+  if (h) rows.push([`history events per checkpoint (${h.checkpoints}-checkpoint build, quiet agent)`, `${h.perCheckpoint} (${h.events} events)`, '<= 20']);
+  const q = summary.queue;
+  if (q) rows.push([`enqueue -> agent start (${q.n} builds)`, `median ${q.median_ms} ms, p95 ${q.p95_ms} ms`, 'p95 < 300 ms']);
+  if (scale) {
+    rows.push([`${scale.builds} builds at once, ${scale.checkpoints} checkpoints, ${scale.ticks} s agents`, `${scale.completed} completed, ${scale.oneCommitPerCheckpoint} with one commit per checkpoint`, `all ${scale.builds}`]);
+    rows.push(['worker RSS peak (worker process)', `${scale.rssPeakMb} MB (idle ${scale.rssIdleMb} MB)`, '< 500 MB']);
+    rows.push([`all ${scale.builds} vs one alone`, `${scale.allMs} vs ${scale.aloneMs} ms (${scale.slowdown}x)`, 'measured']);
+    rows.push(['slot open -> agent start', `median ${scale.slotToAgentMedianMs} ms, p95 ${scale.slotToAgentP95Ms} ms`, 'measured']);
+  }
+  if (s && summary.signals) rows.push(['pause --now -> agent gone / resume -> next agent', `${summary.signals.pauseNowToAgentGoneMedianMs} / ${summary.signals.resumeToNextAgentMedianMs} ms median`, 'measured']);
+  if (workerLoss) rows.push(['lost worker -> agent running again (SIGKILL / SIGTERM)', `${workerLoss.killToAgentMedianMs} ms (${workerLoss.afterHeartbeatTimeoutMedianMs} ms after the ${workerLoss.heartbeatTimeoutMs / 1000} s heartbeat timeout) / ${workerLoss.termToAgentMedianMs} ms`, 'within 15 s of the timeout / 2 s']);
   log('');
-  log(`${CHECKPOINTS} checkpoints, median of ${RUNS}: bash loop ${summary.orchestration.bashLoopMedianMs} ms, nightshift ${summary.orchestration.nightshiftMedianMs} ms`);
-  log(`  ratio ${summary.orchestration.ratio}x, overhead ${summary.orchestration.overheadPerCheckpointMs} ms per checkpoint`);
-  log(`pause --now to agent gone: median ${summary.signals.pauseNowToAgentGoneMedianMs} ms (p95 ${summary.signals.pauseNowP95Ms})`);
-  log(`resume to next agent started: median ${summary.signals.resumeToNextAgentMedianMs} ms (p95 ${summary.signals.resumeP95Ms})`);
-  log(
-    `enqueue to agent start: median ${Math.round(results.queue.median_ms)} ms (p95 ${Math.round(results.queue.p95_ms)}) over ${results.queue.n} builds; ` +
-      `seed 002's heartbeat: ${results.queue.baseline_avg_ms / 1000} s on average, up to ${results.queue.baseline_max_ms / 1000} s`,
-  );
-  log(
-    `lost worker (SIGKILL) to agent running again: median ${workerLoss.killToAgentMedianMs} ms, ` +
-      `${workerLoss.afterHeartbeatTimeoutMedianMs} ms after the ${workerLoss.heartbeatTimeoutMs / 1000} s heartbeat timeout; ` +
-      `graceful stop (SIGTERM): median ${workerLoss.termToAgentMedianMs} ms`,
-  );
+  for (const [what, got, target] of rows) log(`${what.padEnd(62)} ${got.padEnd(60)} target ${target}`);
+  if (h) log(`history by type: ${JSON.stringify(h.byType)}\nhistory by activity: ${JSON.stringify(h.byActivity)}; signals: ${JSON.stringify(h.bySignal)}`);
   log(`written to ${file}`);
 }
 

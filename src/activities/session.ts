@@ -129,7 +129,9 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
 
   let stderrTail = '';
   let bytes = 0;
-  let lastSignalAt = 0;
+  // The first signal waits one interval too: a session that ends sooner sends none (its result carries
+  // the last line), so a quiet agent costs its build no signal, workflow task or stall-timer restart.
+  let lastSignalAt = Date.now();
   let pendingLine: string | undefined;
   const handle = ctx.client.workflow.getHandle(input.workflowId);
   const sendProgress = () => {
@@ -211,7 +213,6 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
     await Promise.race([proc.closed, new Promise((r) => setTimeout(r, 2000))]);
     out.end();
     err.end();
-    sendProgress();
     const parsed = parser.result();
     const threadId = parsed.sessionId ?? resumeSessionId;
     if (parsed.threadUsage && threadId) writeThreadUsage(threadUsageFile(layout, label, threadId), parsed.threadUsage);
