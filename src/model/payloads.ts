@@ -92,6 +92,8 @@ export const EnqueueRequestSchema = z
     setup: z.array(z.string().min(1)).optional(),
     deliver: z.string().min(1).optional(),
     maxSessions: z.number().int().positive().optional(),
+    remote: z.string().min(1).max(256).optional(),
+    push: z.boolean().optional(),
   })
   .superRefine((req, ctx) => {
     const size = JSON.stringify(req).length;

@@ -19,6 +19,9 @@ export interface EnqueueRequest {
   /** Plan entries: the repository's setup commands and the delivery command (`.nightshift/config.json`, `--deliver`). */
   setup?: string[];
   deliver?: string;
+  /** Plan entries: `--remote NAME` and `--no-push` (where each checkpoint commit is pushed). */
+  remote?: string;
+  push?: boolean;
   /** Loop entries: stop after this many sessions (unlimited when absent, as in seed 003). */
   maxSessions?: number;
 }

@@ -123,6 +123,8 @@ function runFor(entry: QueueEntry, req: EnqueueRequest): { run?: QueueRun; probl
       ...(req.baseRef ? { baseRef: req.baseRef } : {}),
       ...(req.setup ? { setup: req.setup } : {}),
       ...(req.deliver ? { deliver: req.deliver } : {}),
+      ...(req.remote ? { remote: req.remote } : {}),
+      ...(req.push === false ? { push: false } : {}),
     });
     return parsed.success ? { run: { kind: 'plan', request: parsed.data }, problems: [] } : { problems: describeIssues(parsed.error) };
   }

@@ -101,6 +101,23 @@ describe('nightshift doctor --json on the test server', () => {
     expect(table.stdout).toMatch(/^claude credentials +MISSING/m);
   });
 
+  it('codex: the real `codex login status` decides, with a fake HOME and CODEX_HOME', async () => {
+    const codex = await ensureAgentCli('codex');
+    const home = fakeHome();
+    const vars = { ...home, CODEX_HOME: join(home.HOME as string, '.codex'), OPENAI_API_KEY: '', CODEX_API_KEY: '', NIGHTSHIFT_TASK_QUEUE: env.taskQueue() };
+    // A CODEX_HOME that does not exist is codex's own configuration error, passed on as it said it.
+    const noDir = byCheck(JSON.parse((await nightshift(['doctor', '--json', '--agent', 'codex', '--agent-bin', codex], vars)).stdout) as CheckResult[]);
+    expect(noDir['codex credentials']).toMatchObject({ ok: false, detail: expect.stringContaining('CODEX_HOME points to') });
+    mkdirSync(vars.CODEX_HOME);
+    const out = await nightshift(['doctor', '--json', '--agent', 'codex', '--agent-bin', codex], vars);
+    const c = byCheck(JSON.parse(out.stdout) as CheckResult[]);
+    expect(c['codex version']).toMatchObject({ ok: true, detail: expect.stringMatching(/^0\.171\.\d+ \(tested 0\.171\.0/) });
+    expect(c['codex credentials']).toMatchObject({ ok: false, detail: expect.stringMatching(/^codex login status: Not logged in/i) });
+    expect(c['codex credentials']?.fix).toMatch(/^codex login/);
+    const keyed = await nightshift(['doctor', '--json', '--agent', 'codex', '--agent-bin', codex], { ...vars, OPENAI_API_KEY: 'sk-test-not-real' });
+    expect(byCheck(JSON.parse(keyed.stdout) as CheckResult[])['codex credentials']).toMatchObject({ ok: true, detail: 'OPENAI_API_KEY is set' });
+  }, 300_000);
+
   it('an unreachable server is a miss with its fix, not a crash', async () => {
     const r = await nightshift(['doctor', '--json', '--agent', 'claude', '--agent-bin', claude], { ...fakeHome(), TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(r.code).toBe(1);

@@ -66,6 +66,8 @@ describe('credentials, found without spending tokens', () => {
     expect(out.fix).toMatch(/^codex login/);
     expect(detectCredentials('codex', ctx({}, { [H('.codex', 'auth.json')]: '{"x":1}' }))).toMatchObject({ ok: true });
     expect(detectCredentials('codex', ctx({ CODEX_HOME: '/ch' }, { '/ch/auth.json': '{"x":1}' }))).toMatchObject({ ok: true });
+    const warned = { code: 1, output: 'WARNING: proceeding, even though we could not create PATH aliases\nNot logged in\n' };
+    expect(detectCredentials('codex', ctx({}, {}, { codexLoginStatus: warned })).detail).toBe('codex login status: Not logged in');
     expect(detectCredentials('codex', ctx({})).ok).toBe(false);
   });
 

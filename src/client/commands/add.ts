@@ -19,6 +19,7 @@ import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../poli
 import { EnqueueRefusedError, enqueue, queueViewIfRunning } from '../queue';
 import { warnIfNoWorker } from '../workers';
 import { deliverFlag, deliverOption, deliverSpec, withRepoConfig } from '../repoConfigFlags';
+import { pushFlag, pushFromFlags, pushOption, pushSpec } from '../pushFlags';
 
 const Options = z
   .object({
@@ -39,6 +40,7 @@ const Options = z
     base: z.string().optional(),
     ...agentFlags,
     ...deliverFlag,
+    ...pushFlag,
     'max-sessions': z.string().regex(/^[1-9]\d*$/, 'expected a whole number of sessions').optional(),
     queue: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a queue name like "default" or "night"').default('default'),
     json: z.boolean().default(false),
@@ -68,6 +70,7 @@ const spec = {
   base: { type: 'string' },
   ...agentSpec,
   ...deliverSpec,
+  ...pushSpec,
   'max-sessions': { type: 'string' },
   queue: { type: 'string' },
   json: { type: 'boolean' },
@@ -95,6 +98,7 @@ Options:
   --base REF              branch the build from REF
 ${agentOptions}
 ${deliverOption}
+${pushOption}
   --max-sessions N        loops: stop after N sessions
 ${policyOptions}
   --from FILE             import a seed-format BUILD_QUEUE.md: each Active Queue entry is queued as a loop or
@@ -150,6 +154,7 @@ function runSettings(o: AddOptions, configured: ReturnType<typeof withRepoConfig
     ...(configured.setup ? { setup: configured.setup } : {}),
     ...(configured.deliver ? { deliver: configured.deliver } : {}),
     policy: policyFromFlags(o),
+    ...pushFromFlags(o),
     ...(o.base ? { baseRef: o.base } : {}),
     ...(o['max-sessions'] ? { maxSessions: Number(o['max-sessions']) } : {}),
   };

@@ -63,7 +63,9 @@ export function codexCredentials(ctx: CredentialContext): Finding {
   if (key) return ok(`${key} is set`);
   const fix = 'codex login   (or: printenv OPENAI_API_KEY | codex login --with-api-key)';
   const status = ctx.codexLoginStatus;
-  const said = status?.output.trim().split('\n')[0]?.trim();
+  // Its answer may follow warnings (a CODEX_HOME that does not exist yet): keep the line about the login.
+  const lines = (status?.output ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const said = lines.find((l) => /logged in|not logged|api key/i.test(l)) ?? lines.find((l) => !/^warning/i.test(l)) ?? lines[0];
   if (status) return status.code === 0 ? ok(`codex login status: ${said || 'logged in'}`) : miss(`codex login status: ${said || `exit ${status.code}`}`, fix);
   const dir = ctx.env.CODEX_HOME?.trim() || join(ctx.home, '.codex');
   const file = join(dir, 'auth.json');

@@ -1,5 +1,6 @@
 import { AgentEnvSchema, envProblem, parseEnvFile, parseEnvFlags } from '../../../src/model/agentEnv';
 import { AgentSpecSchema } from '../../../src/model/request';
+import { maskStrings, secretValues, valueMasker } from '../../../src/worker/agentEnvFile';
 
 describe('--env KEY=VALUE', () => {
   it('keeps plain settings; a later KEY wins; values may hold = and spaces', () => {
@@ -74,5 +75,22 @@ describe('the worker\'s agent env file', () => {
       { line: 3, message: '"2X" is not a valid environment variable name' },
       { line: 4, message: 'Q: unterminated " quote' },
     ]);
+  });
+});
+
+describe('masking the env file\'s values', () => {
+  it('replaces every occurrence of each value (6+ characters) in text and in plain JSON results', () => {
+    const values = secretValues({ A: 'plain-secret-1', B: 'short', C: 'plain-secret-1-longer' });
+    expect(values).toEqual(['plain-secret-1-longer', 'plain-secret-1']);
+    const mask = valueMasker(values);
+    expect(mask('x plain-secret-1-longer y plain-secret-1 z short')).toBe('x [REDACTED] y [REDACTED] z short');
+    expect(maskStrings({ lastLine: 'key plain-secret-1', notes: [{ content: 'plain-secret-1' }], n: 3, ok: true, none: null }, mask)).toEqual({
+      lastLine: 'key [REDACTED]',
+      notes: [{ content: '[REDACTED]' }],
+      n: 3,
+      ok: true,
+      none: null,
+    });
+    expect(valueMasker([])('unchanged')).toBe('unchanged');
   });
 });
