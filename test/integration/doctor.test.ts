@@ -118,6 +118,20 @@ describe('nightshift doctor --json on the test server', () => {
     expect(byCheck(JSON.parse(keyed.stdout) as CheckResult[])['codex credentials']).toMatchObject({ ok: true, detail: 'OPENAI_API_KEY is set' });
   }, 300_000);
 
+  it('finds all four pinned CLIs in Nightshift\'s cache and checks each version with the real CLI', async () => {
+    for (const name of ['codex', 'gemini', 'aider'] as const) await ensureAgentCli(name);
+    const home = fakeHome();
+    // PATH without any agent CLI: only the cache can answer.
+    const r = await nightshift(['doctor', '--json'], { ...home, PATH: '/usr/bin:/bin', NIGHTSHIFT_TASK_QUEUE: env.taskQueue() });
+    const c = byCheck(JSON.parse(r.stdout) as CheckResult[]);
+    for (const [name, tested] of [['claude', '2.1.197'], ['codex', '0.171.0'], ['gemini', '0.61.0'], ['aider', '0.86.2']] as const) {
+      expect(c[name]).toMatchObject({ ok: true, detail: expect.stringContaining(`in Nightshift's cache (${cacheDir()}`) });
+      expect(c[`${name} version`]).toMatchObject({ ok: true, detail: expect.stringContaining(`(tested ${tested}; range`) });
+      expect(c[`${name} credentials`]?.ok).toBe(false);
+    }
+    expect(r.code).toBe(1);
+  }, 600_000);
+
   it('an unreachable server is a miss with its fix, not a crash', async () => {
     const r = await nightshift(['doctor', '--json', '--agent', 'claude', '--agent-bin', claude], { ...fakeHome(), TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(r.code).toBe(1);
