@@ -33,10 +33,27 @@ export async function findCheckpointCommit(worktree: string, runId: string, chec
  */
 export async function commitCheckpoint(input: CommitInput): Promise<CommitResult> {
   const existing = await findCheckpointCommit(input.worktree, input.runId, input.checkpointId);
-  if (existing) return { commit: existing, created: false };
+  if (existing) return { commit: existing, created: false, files: await changedFiles(input.worktree, existing) };
   if (input.session) updateSessionFiles(input.worktree, input.session);
   await gitOk(input.worktree, ['add', '--all']);
   const env = await identityEnv(input.worktree);
   await gitOk(input.worktree, ['commit', '--allow-empty', '--no-verify', '-q', '-m', commitMessage(input)], env);
-  return { commit: await gitOk(input.worktree, ['rev-parse', 'HEAD']), created: true };
+  const commit = await gitOk(input.worktree, ['rev-parse', 'HEAD']);
+  return { commit, created: true, files: await changedFiles(input.worktree, commit) };
+}
+
+/** What a commit changed (`git diff-tree --name-status`), for seed 001's "Files Created/Modified". At most 500. */
+export async function changedFiles(worktree: string, commit: string): Promise<{ status: string; path: string }[]> {
+  const r = await git(worktree, ['diff-tree', '-r', '--root', '--no-commit-id', '--name-status', '-z', commit]);
+  if (r.code !== 0) return [];
+  const parts = r.stdout.split('\0').filter((p) => p !== '');
+  const files: { status: string; path: string }[] = [];
+  for (let i = 0; i < parts.length && files.length < 500; ) {
+    const status = parts[i++] as string;
+    // Renames and copies name the old path, then the new one.
+    if (status.startsWith('R') || status.startsWith('C')) i++;
+    const path = parts[i++];
+    if (path !== undefined) files.push({ status: status.slice(0, 1), path });
+  }
+  return files;
 }

@@ -52,6 +52,12 @@ export function renderProgress(v: BuildStatusView): string {
     lines.push('', '## DevNotes', '');
     for (const n of v.devNotes) lines.push(`- (${n.category}) ${n.content}`);
   }
+  // Seed 001's reports as they happened, oldest first (absent in views of builds before them).
+  const reports = v.reports ?? [];
+  if (reports.length > 0) {
+    lines.push('', '## Reports');
+    for (const r of reports) lines.push('', `<!-- ${r.kind} ${r.at} -->`, r.markdown.replace(/^## /, '### '));
+  }
   return `${lines.join('\n')}\n`;
 }
 

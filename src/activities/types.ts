@@ -126,6 +126,8 @@ export interface SessionFilesUpdate {
 export interface CommitResult {
   commit: string;
   created: boolean;
+  /** What the commit changed (absent from workers before seed reports). */
+  files?: { status: string; path: string }[];
 }
 
 export interface StashInput {
@@ -136,7 +138,7 @@ export interface StashInput {
 
 export interface NotifyInput {
   label: string;
-  event: 'started' | 'completed' | 'failed' | 'cancelled' | 'stalled' | 'escalated' | 'paused' | 'awaiting-approval';
+  event: 'started' | 'completed' | 'failed' | 'cancelled' | 'stalled' | 'escalated' | 'paused' | 'awaiting-approval' | 'checkpoint-complete';
   message: string;
 }
 

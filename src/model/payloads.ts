@@ -91,6 +91,7 @@ export const EnqueueRequestSchema = z
     baseRef: z.string().min(1).max(256).optional(),
     setup: z.array(z.string().min(1)).optional(),
     deliver: z.string().min(1).optional(),
+    gate: z.enum(['checkpoint']).optional(),
     maxSessions: z.number().int().positive().optional(),
     remote: z.string().min(1).max(256).optional(),
     push: z.boolean().optional(),

@@ -50,6 +50,8 @@ export const RepoConfigSchema = z.strictObject({
     .optional(),
   /** The delivery command (like `--deliver`): receives the build's summary as JSON on stdin. */
   deliver: z.string().min(1).optional(),
+  /** `checkpoint`: every build waits for `nightshift resume` after each checkpoint's commit (like `--gate checkpoint`). */
+  gate: z.enum(['checkpoint', 'none']).optional(),
 });
 export type RepoConfig = z.output<typeof RepoConfigSchema>;
 

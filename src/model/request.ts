@@ -85,6 +85,8 @@ export const BuildRequestSchema = z.object({
   only: z.object({ checkpoint: z.string().optional(), taskGroup: z.string().optional() }).optional(),
   /** Checkpoints already done before this build (seed 001's `plan_state`): shown, not run again. */
   completed: z.array(z.string()).default([]),
+  /** `--gate checkpoint`: wait for `nightshift resume` after each checkpoint's commit (seed 001's one checkpoint per invocation). */
+  gate: z.enum(['checkpoint']).optional(),
   /** Seed 001 session directory, relative to the repo (`agents/sessions/<id>`), kept up to date. */
   sessionDir: z.string().optional(),
   priority: z.enum(['high', 'medium', 'low']).optional(),

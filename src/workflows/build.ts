@@ -24,6 +24,8 @@ import { BuildHosts } from './buildHosts';
 import { settleAll } from './hostRoute';
 import { runSetup } from './buildSetup';
 import { afterPersonRetry, freshCounters, judgeSession } from './stepPolicy';
+import { checkpointGate, keep, withReport } from './gate';
+import { renderBuildComplete, renderBuildStarted, renderCheckpointComplete, renderVerificationFailed, toVerificationLines } from '../model/seedReports';
 import { parseInput, signalPayload, updatePayload } from './inputs';
 import {
   type HumanMessage,
@@ -49,6 +51,7 @@ import {
   applyFeedback,
   applyOverride,
   applyPause,
+  atCheckpointReview,
   applyResume,
   applyRetry,
   applySkip,
@@ -95,7 +98,9 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
   ]);
 
   try {
-    if (!carried) await build.notify('started', `build ${state.label} started: ${state.request.plan.title}`);
+    const first = build.remainingCheckpoints()[0];
+    const startedLine = `build ${state.label} started: ${state.request.plan.title}`;
+    if (!carried) await build.notify('started', first ? withReport(startedLine, renderBuildStarted(state, first.id)) : startedLine);
     state.workspace ??= await named(git.prepareWorkspace, `prepare worktree nightshift/${state.label}`, { label: state.label, repo: request.repo, baseRef: request.baseRef, remote: request.push ? request.remote : null });
     for (const checkpoint of build.remainingCheckpoints()) {
       await build.runCheckpoint(checkpoint);
@@ -104,8 +109,9 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
         await continueAsNew<typeof buildWorkflow>(request, state);
       }
     }
+    const complete = keep(state, 'build_complete', null, renderBuildComplete(state));
     await build.finish('completed');
-    await build.notify('completed', `build ${state.label} completed: ${summaryLine(state)}`);
+    await build.notify('completed', withReport(`build ${state.label} completed: ${summaryLine(state)}`, complete));
     return build.result();
   } catch (err) {
     if (isCancellation(err)) {
@@ -133,7 +139,7 @@ class Build extends BuildHosts {
     setHandler(statusQuery, () => toStatus(s));
     const decided = () => s.pendingDecision === null && !s.retryNow;
     this.human('pause', pauseSignal, pauseUpdate, () => validatePause(s), (p) => this.pause(p));
-    this.human('resume', resumeSignal, resumeUpdate, () => validateResume(s), () => applyResume(s), () => s.status !== 'paused');
+    this.human('resume', resumeSignal, resumeUpdate, () => validateResume(s), () => applyResume(s), () => s.status !== 'paused' && !atCheckpointReview(s));
     this.human('override', overrideSignal, overrideUpdate, (o) => validateOverride(s, o), (o) => applyOverride(s, o), decided);
     this.human('retry', retrySignal, retryUpdate, () => validateRetry(s), () => applyRetry(s), decided);
     this.human('skip', skipSignal, skipUpdate, (k) => validateSkip(s, k), (k) => this.skip(k.note), decided);
@@ -217,6 +223,8 @@ class Build extends BuildHosts {
 
   /** A checkpoint on its workspace's host; if that host is lost, another takes the build over and runs it again. */
   async runCheckpoint(progress: CheckpointProgress): Promise<void> {
+    // Skipped at a checkpoint gate after the list of remaining checkpoints was taken.
+    if (progress.status === 'skipped') return;
     await this.onOwner(progress, () => this.runCheckpointOnce(progress));
   }
 
@@ -226,6 +234,7 @@ class Build extends BuildHosts {
     await this.setup();
     s.position = { checkpoint: progress.id, taskGroup: null };
     progress.status = 'running';
+    keep(s, 'build_started', progress.id, renderBuildStarted(s, progress.id));
     upsertSearchAttributes([{ key: NightshiftCheckpoint, value: progress.id }]);
     this.setStatus('running');
     await this.record();
@@ -249,11 +258,14 @@ class Build extends BuildHosts {
       ...(s.request.sessionDir ? { session: this.sessionFiles(progress) } : {}),
     });
     progress.commit = committed.commit;
+    if (committed.files) progress.files = committed.files;
     await this.pushCheckpoint(progress);
     progress.status = 'completed';
     s.position = { checkpoint: null, taskGroup: null };
     this.setStatus('running');
+    const report = keep(s, 'checkpoint_complete', progress.id, renderCheckpointComplete(s, progress.id));
     await this.record();
+    await checkpointGate(s, progress, report, this);
   }
 
   /** Task groups run in waves: every group whose dependencies are finished runs now, in parallel. */
@@ -401,6 +413,7 @@ class Build extends BuildHosts {
         steps: verificationSteps(checkpoint),
         timeoutMs: s.request.policy.verifyTimeout,
       });
+      cp.verification = toVerificationLines(result.steps);
       if (result.passed) return 'passed';
 
       const failing = result.steps
@@ -417,7 +430,10 @@ class Build extends BuildHosts {
         const escalated = await this.fixSession(checkpoint, cp, failing, step);
         if (!escalated) continue;
         decision = escalated;
-      } else decision = await this.awaitHuman('verification-failed', step, `verification failed ${cp.verifyAttempts} times:\n${failing}`);
+      } else {
+        const report = keep(s, 'verification_failed', cp.id, renderVerificationFailed(s, cp.id, (cp.verification ?? []).filter((v) => !v.passed)));
+        decision = await this.awaitHuman('verification-failed', step, `verification failed ${cp.verifyAttempts} times:\n${failing}`, report);
+      }
       if (decision.kind === 'retry') {
         cp.verifyAttempts = 0;
         continue;

@@ -11,6 +11,8 @@ import {
 import type { createActivities } from '../activities';
 import type { SessionResult } from '../activities/types';
 import { rateLimitWait } from './rateLimit';
+import { keep, withReport } from './gate';
+import { renderCheckpointPaused } from '../model/seedReports';
 import { named, retryWaitMarker, timer, usageLimitMarker, wait } from './markers';
 import { NightshiftCostUsd, NightshiftStatus, NightshiftWaitReason } from './searchAttributes';
 import {
@@ -112,10 +114,12 @@ export abstract class BuildRuntime {
   }
 
   /** Escalation: tell the person, then wait as long as it takes for retry, override, skip or cancel. */
-  protected async awaitHuman(reason: WaitReason, step: string, message: string): Promise<Decision> {
+  protected async awaitHuman(reason: WaitReason, step: string, message: string, report?: string): Promise<Decision> {
     const s = this.state;
     s.pendingDecision = null;
-    await this.notify('escalated', `build ${s.label} needs a decision (${reason}) at ${step}: ${message}`);
+    // Seed 001's report for the person: the caller's (verification failed) or "Build Paused" at this position.
+    const text = report ?? keep(s, 'checkpoint_paused', s.position.checkpoint, renderCheckpointPaused(s, `Waiting for a decision (${reason}) at ${step}: ${message}\n\nDecide with \`nightshift retry|override|skip ${s.label}\`.`));
+    await this.notify('escalated', withReport(`build ${s.label} needs a decision (${reason}) at ${step}: ${message}`, text));
     s.waiting = { reason, step, message, since: now() };
     this.setStatus('awaiting-human');
     await this.record();
@@ -136,8 +140,9 @@ export abstract class BuildRuntime {
     const before = s.status;
     const reason = s.pauseRequested.reason;
     this.setStatus('paused');
+    const report = keep(s, 'checkpoint_paused', s.position.checkpoint, renderCheckpointPaused(s, `Paused by request${reason ? `: ${reason}` : ''} (nightshift pause).`));
     await this.record();
-    await this.notify('paused', `build ${s.label} paused${reason ? `: ${reason}` : ''}`);
+    await this.notify('paused', withReport(`build ${s.label} paused${reason ? `: ${reason}` : ''}`, report));
     await condition(() => s.pauseRequested === null);
     this.setStatus(before === 'paused' ? 'running' : before);
     await this.record();
@@ -174,7 +179,7 @@ export abstract class BuildRuntime {
       `**${s.status}**${s.waiting ? ` (${s.waiting.reason})` : ''} · ${done}/${s.checkpoints.length} checkpoints`,
       s.position.checkpoint ? `checkpoint ${s.position.checkpoint}${s.position.taskGroup ? `, task group ${s.position.taskGroup}` : ''}` : '',
       extra ?? '',
-      s.waiting ? `waiting for: nightshift retry|override|skip ${s.label}` : '',
+      s.waiting ? `waiting for: nightshift ${s.waiting.reason === 'checkpoint-review' ? 'resume' : 'retry|override|skip'} ${s.label}` : '',
       s.lastError ? `last error: ${s.lastError.slice(0, 300)}` : '',
     ];
     return lines.filter(Boolean).join('\n\n');

@@ -19,6 +19,8 @@ export interface EnqueueRequest {
   /** Plan entries: the repository's setup commands and the delivery command (`.nightshift/config.json`, `--deliver`). */
   setup?: string[];
   deliver?: string;
+  /** Plan entries: `--gate checkpoint` (wait for `resume` after each checkpoint's commit). */
+  gate?: 'checkpoint';
   /** Plan entries: `--remote NAME` and `--no-push` (where each checkpoint commit is pushed). */
   remote?: string;
   push?: boolean;

@@ -125,6 +125,7 @@ function runFor(entry: QueueEntry, req: EnqueueRequest): { run?: QueueRun; probl
       ...(req.deliver ? { deliver: req.deliver } : {}),
       ...(req.remote ? { remote: req.remote } : {}),
       ...(req.push === false ? { push: false } : {}),
+      ...(req.gate ? { gate: req.gate } : {}),
     });
     return parsed.success ? { run: { kind: 'plan', request: parsed.data }, problems: [] } : { problems: describeIssues(parsed.error) };
   }

@@ -5,6 +5,7 @@
  */
 import type { DevNote, DevNoteCategory } from '../model/devNote';
 import type { Plan } from '../model/plan';
+import type { FileChange, SeedReport, VerificationLine } from '../model/seedReports';
 import type { BuildRequest } from '../model/request';
 import type { Feedback, Override, Pause, Skip } from './messages';
 
@@ -20,6 +21,8 @@ export type BuildStatus =
   | 'cancelled';
 export type WaitReason =
   | 'escalated'
+  /** `--gate checkpoint`: a checkpoint is committed; `resume` runs the next one (gate.ts). */
+  | 'checkpoint-review'
   | 'verification-failed'
   | 'stalled'
   | 'budget-exceeded'
@@ -46,6 +49,9 @@ export interface CheckpointProgress {
   commit: string | null;
   verifyAttempts: number;
   taskGroups: TaskGroupProgress[];
+  /** Its last verification's steps and the files its commit changed, for the seed-001 reports. */
+  verification?: VerificationLine[];
+  files?: FileChange[];
   /** The push of its commit to the remote branch (null until tried; absent when the build does not push). */
   push?: CheckpointPush | null;
 }
@@ -85,6 +91,8 @@ export interface Attempt {
 }
 
 export interface BuildState {
+  /** Seed 001's reports as they happened (seedReports.ts); absent in builds started before them. */
+  reports?: SeedReport[];
   label: string;
   workflowId: string;
   runId: string;
@@ -121,6 +129,8 @@ export interface BuildState {
 }
 
 export interface BuildStatusView {
+  /** Seed 001's reports, oldest first (`nightshift status LABEL --report`). */
+  reports: SeedReport[];
   label: string;
   workflowId: string;
   runId: string;
@@ -223,6 +233,7 @@ export function validatePause(state: BuildState): string | undefined {
 }
 
 export function validateResume(state: BuildState): string | undefined {
+  if (atCheckpointReview(state)) return undefined;
   if (!state.pauseRequested) return `build ${state.label} is not paused (it is ${state.status})`;
   return undefined;
 }
@@ -262,7 +273,14 @@ export function applyPause(state: BuildState, p: Pause | undefined): void {
   state.pauseRequested = { now: p?.now ?? false, ...(p?.reason ? { reason: p.reason } : {}) };
 }
 
+/** Waiting at `--gate checkpoint` after a commit. */
+export function atCheckpointReview(state: BuildState): boolean {
+  return state.status === 'awaiting-human' && state.waiting?.reason === 'checkpoint-review';
+}
+
 export function applyResume(state: BuildState): void {
+  // At the checkpoint gate `resume` is the decision to go on (gate.ts takes it like a retry).
+  if (atCheckpointReview(state) && state.pendingDecision === null) state.pendingDecision = { kind: 'retry' };
   state.pauseRequested = null;
 }
 
@@ -347,5 +365,6 @@ export function toStatus(state: BuildState): BuildStatusView {
     startedAt: state.startedAt,
     updatedAt: state.updatedAt,
     finishedAt: state.finishedAt,
+    reports: state.reports ?? [],
   };
 }

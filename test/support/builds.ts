@@ -24,7 +24,7 @@ let counter = 0;
  */
 export async function scenarioBuild(
   env: TestEnv,
-  opts: { scenario?: unknown; checkpoints?: number; verify?: string[]; policy?: BuildRequestInput['policy']; name?: string; maxCachedWorkflows?: number },
+  opts: { scenario?: unknown; checkpoints?: number; verify?: string[]; policy?: BuildRequestInput['policy']; name?: string; maxCachedWorkflows?: number; gate?: 'checkpoint' },
 ): Promise<ScenarioBuild> {
   const dir = tempDir('scenario');
   const scenario = writeJson(join(dir, 'scenario.json'), opts.scenario ?? { rules: [] });
@@ -38,6 +38,7 @@ export async function scenarioBuild(
     plan: samplePlan(opts.checkpoints ?? 2, opts.verify ?? ['test -d work']),
     agent: { kind: 'scripted', scenario },
     policy: { maxAttempts: 3, retryInterval: '1s', stallTimeout: '1m', ...(opts.policy ?? {}) },
+    ...(opts.gate ? { gate: opts.gate } : {}),
   });
   return {
     label,

@@ -19,6 +19,7 @@ import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../poli
 import { EnqueueRefusedError, enqueue, queueViewIfRunning } from '../queue';
 import { warnIfNoWorker } from '../workers';
 import { deliverFlag, deliverOption, deliverSpec, withRepoConfig } from '../repoConfigFlags';
+import { gateFlag, gateOf, gateOption, gateSpec } from '../gateFlags';
 import { pushFlag, pushFromFlags, pushOption, pushSpec } from '../pushFlags';
 
 const Options = z
@@ -40,6 +41,7 @@ const Options = z
     base: z.string().optional(),
     ...agentFlags,
     ...deliverFlag,
+    ...gateFlag,
     ...pushFlag,
     'max-sessions': z.string().regex(/^[1-9]\d*$/, 'expected a whole number of sessions').optional(),
     queue: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'expected a queue name like "default" or "night"').default('default'),
@@ -70,6 +72,7 @@ const spec = {
   base: { type: 'string' },
   ...agentSpec,
   ...deliverSpec,
+  ...gateSpec,
   ...pushSpec,
   'max-sessions': { type: 'string' },
   queue: { type: 'string' },
@@ -98,6 +101,7 @@ Options:
   --base REF              branch the build from REF
 ${agentOptions}
 ${deliverOption}
+${gateOption}
 ${pushOption}
   --max-sessions N        loops: stop after N sessions
 ${policyOptions}
@@ -153,6 +157,7 @@ function runSettings(o: AddOptions, configured: ReturnType<typeof withRepoConfig
     agent: configured.agent,
     ...(configured.setup ? { setup: configured.setup } : {}),
     ...(configured.deliver ? { deliver: configured.deliver } : {}),
+    ...gateOf(resolve(o.repo), o.gate),
     policy: policyFromFlags(o),
     ...pushFromFlags(o),
     ...(o.base ? { baseRef: o.base } : {}),

@@ -16,6 +16,7 @@ import { warnIfNoWorker } from '../workers';
 import { pushFlag, pushFromFlags, pushOption, pushSpec } from '../pushFlags';
 import { policyFlags, policyOptions, policyFromFlags, policySpec } from '../policyFlags';
 import { deliverFlag, deliverOption, deliverSpec, withRepoConfig } from '../repoConfigFlags';
+import { gateFlag, gateOf, gateOption, gateSpec } from '../gateFlags';
 
 const Options = z
   .object({
@@ -43,6 +44,7 @@ const Options = z
     ...pushFlag,
     ...policyFlags,
     ...deliverFlag,
+    ...gateFlag,
   })
   .refine((o) => Boolean(o.plan) !== Boolean(o.session), { message: 'give exactly one of --plan FILE or --session ID', path: ['plan'] })
   .refine((o) => !o.checkpoint || o.session, { message: '--checkpoint goes with --session', path: ['checkpoint'] })
@@ -79,6 +81,7 @@ ${sandboxOption}
 ${pushOption}
 ${policyOptions}
 ${deliverOption}
+${gateOption}
   --wait                  follow the build live until it finishes or needs you
   --json                  print {label, workflowId, runId, url} (and the final status with --wait)
 
@@ -129,6 +132,7 @@ Examples:
         ...configured,
         plan: configured.plan ?? plan,
         policy: policyFromFlags(o),
+        ...gateOf(repo, o.gate),
         ...pushFromFlags(o),
         ...(seed ? { sessionDir: seed.sessionDir, completed: seed.completed, ...(seed.only ? { only: seed.only } : {}) } : {}),
       },
@@ -182,5 +186,6 @@ function specOf() {
     ...pushSpec,
     ...policySpec,
     ...deliverSpec,
+    ...gateSpec,
   } as const;
 }

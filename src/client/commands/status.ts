@@ -6,6 +6,7 @@ import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { InvalidInputError } from '../../model/errors';
 import { queueView } from '../queue';
+import { selectReports, withReportValue } from '../reportFlag';
 import { type QueueSection, printSections, sectionsJson } from '../queueViews';
 
 const Options = z.object({
@@ -14,6 +15,7 @@ const Options = z.object({
   active: z.boolean().default(false),
   completed: z.boolean().default(false),
   'queue-name': z.string().default('default'),
+  report: z.string().optional(),
 });
 const spec = {
   json: { type: 'boolean' },
@@ -21,6 +23,7 @@ const spec = {
   active: { type: 'boolean' },
   completed: { type: 'boolean' },
   'queue-name': { type: 'string' },
+  report: { type: 'string' },
 } as const;
 
 export const status: Command = {
@@ -38,12 +41,14 @@ Options:
   --active       builds running from the queue: progress, attempt, cost, age, Web UI link
   --completed    the queue's recent completions: outcome, duration, Web UI link
   --queue-name   which queue (default: default); the three views combine
+  --report [all] with LABEL: the build's latest seed-001 report (Build Phase, Checkpoint N Complete,
+                 Build Paused, Verification Failed, Build Complete) in markdown; all: every one, oldest first
 
 Statuses: running, verifying, committing, paused, rate-limited (waiting for the agent's usage limit to
 reset), awaiting-human (escalated | stalled | verification-failed | budget-exceeded | permission-blocked |
 stuck), completed, failed, cancelled.`,
   async run(argv) {
-    const { options, positionals } = parseOptions('status', argv, spec, Options);
+    const { options, positionals } = parseOptions('status', withReportValue(argv), spec, Options);
     if (positionals.length > 1) throw new InvalidInputError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
     const label = positionals[0];
     const sections = (['active', 'queue', 'completed'] as const).filter((s): s is QueueSection => options[s]);
@@ -57,6 +62,12 @@ stuck), completed, failed, cancelled.`,
       }
       if (label) {
         const view = await buildStatus(client, label);
+        if (options.report) {
+          const text = selectReports(view.label, view.reports ?? [], options.report);
+          if (options.json) printJson(options.report === 'all' ? (view.reports ?? []) : (view.reports ?? []).slice(-1));
+          else print(text);
+          return 0;
+        }
         const url = runUrl(namespace, view.workflowId, view.runId);
         if (options.json) printJson({ ...view, url });
         else printBuild(view, url);
@@ -88,7 +99,8 @@ function printBuild(v: BuildStatusView, url: string): void {
     print('');
     print(`  WAITING FOR YOU (${v.waiting.reason}) since ${v.waiting.since}`);
     for (const line of v.waiting.message.split('\n').slice(0, 12)) print(`    ${line}`);
-    print(`  decide: nightshift retry ${v.label} | override ${v.label} --note "..." | skip ${v.label} --note "..."`);
+    if (v.waiting.reason === 'checkpoint-review') print(`  continue: nightshift resume ${v.label} (or feedback ${v.label} "..." first; skip ${v.label} --note "..." skips the next checkpoint)`);
+    else print(`  decide: nightshift retry ${v.label} | override ${v.label} --note "..." | skip ${v.label} --note "..."`);
   }
   if (v.lastError && !v.waiting && v.status !== 'completed') print(`\n  last error: ${v.lastError.split('\n')[0]}`);
   if (v.lastOutput) print(`  agent:      ${v.lastOutput}`);
