@@ -58,7 +58,7 @@ export async function sessionSandbox(
         contained: false,
         wrap: asIs,
         env,
-        header: `# sandbox: none${decision.warning ? ` (WARNING: ${decision.warning})` : ` (--sandbox ${mode})`}\n`,
+        header: `# sandbox: none${decision.warning ? ` (WARNING: ${decision.warning})` : input.agent.sandbox || input.agent.kind !== 'scripted' ? ` (--sandbox ${mode})` : ' (the built-in scripted agent)'}\n`,
         ...(decision.warning ? { warning: decision.warning } : {}),
         release: () => undefined,
       };

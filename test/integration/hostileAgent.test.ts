@@ -166,6 +166,8 @@ beforeAll(async () => {
         NIGHTSHIFT_TASK_QUEUE: taskQueue,
         NIGHTSHIFT_WORKFLOW_BUNDLE: process.env.NIGHTSHIFT_TEST_BUNDLE ?? '',
         NIGHTSHIFT_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
+        // The test run shares its temp dir with agents (globalSetup); this worker shares nothing.
+        NIGHTSHIFT_SANDBOX_WRITABLE: '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),

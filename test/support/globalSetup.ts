@@ -22,6 +22,10 @@ export default async function globalSetup(): Promise<void> {
   if (!existsSync(join(root, 'dist', 'src', 'agents', 'scripted', 'main.js'))) throw new Error('building dist/ failed: run `npm run build`');
   const dir = mkdtempSync(join(tmpdir(), 'nightshift-test-'));
   process.env.NIGHTSHIFT_TEST_DIR = dir;
+  // Agents run in the bwrap sandbox when it is installed (.ci/run installs it; docs/security.md). The
+  // test dir stays writable to them: fake CLIs keep counters there and wrappers set HOME there.
+  process.env.NIGHTSHIFT_SANDBOX ??= 'auto';
+  process.env.NIGHTSHIFT_SANDBOX_WRITABLE ??= dir;
 
   const bundle = await bundleWorkflowCode({
     workflowsPath: require.resolve('../../src/workflows'),
