@@ -7,6 +7,7 @@ import { HomeLayout } from './paths';
 import { runAgentSession } from './session';
 import type { NotifyInput, RecordInput, SessionInput, VerifyInput, WorkspaceInput } from './types';
 import { runVerification } from './verify';
+import { deliverBuild } from './deliver';
 import { redactSecrets } from '../agents/redact';
 import type { SandboxMode } from '../agents/sandbox';
 import { maskStrings, secretValues, valueMasker } from '../worker/agentEnvFile';
@@ -43,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     runVerification: owned((input: VerifyInput) => runVerification(layout, input)),
     commitCheckpoint: owned((input: CommitInput) => commitCheckpoint(input)),
     stashWork,
+    deliverBuild,
     recordProgress: async (input: RecordInput) => recordProgress(layout, input),
     notify: async (input: NotifyInput) => notify(layout, input),
     ...loopActivities(layout),

@@ -2,6 +2,7 @@
 import { type Command, printHelp, wantsHelp } from './cli';
 import { add } from './commands/add';
 import { cancel, controlCommands } from './commands/control';
+import { deliver } from './commands/deliver';
 import { demo } from './commands/demo';
 import { doctor } from './commands/doctor';
 import { logs } from './commands/logs';
@@ -16,7 +17,7 @@ import { status } from './commands/status';
 import { worker } from './commands/worker';
 import { reportError } from './errors';
 
-const commands: Command[] = [demo, server, worker, doctor, start, status, logs, ...controlCommands, cancel, loop, schedule, add, queue, ...queueVerbCommands, report];
+const commands: Command[] = [demo, server, worker, doctor, start, status, logs, ...controlCommands, cancel, loop, schedule, add, queue, ...queueVerbCommands, report, deliver];
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -22,6 +22,7 @@ import { type Activities, type BuildResult, now } from './buildRuntime';
 import { agentKey } from './buildSession';
 import { BuildHosts } from './buildHosts';
 import { settleAll } from './hostRoute';
+import { deliverCompleted, deliveryInput, deliveryInputQuery } from './buildDelivery';
 import { runSetup } from './buildSetup';
 import { afterPersonRetry, freshCounters, judgeSession } from './stepPolicy';
 import { checkpointGate, keep, withReport } from './gate';
@@ -44,6 +45,7 @@ import {
   skipUpdate,
   statusQuery,
 } from './messages';
+import { deliveryLine } from '../model/delivery';
 import { named, timer } from './markers';
 import { NightshiftAgent, NightshiftCheckpoint, NightshiftLabel, NightshiftStatus } from './searchAttributes';
 import {
@@ -111,7 +113,8 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
     }
     const complete = keep(state, 'build_complete', null, renderBuildComplete(state));
     await build.finish('completed');
-    await build.notify('completed', withReport(`build ${state.label} completed: ${summaryLine(state)}`, complete));
+    await build.deliver();
+    await build.notify('completed', withReport(`build ${state.label} completed: ${summaryLine(state)}${deliveredLine(state)}`, complete));
     return build.result();
   } catch (err) {
     if (isCancellation(err)) {
@@ -137,6 +140,7 @@ class Build extends BuildHosts {
   installHandlers(): void {
     const s = this.state;
     setHandler(statusQuery, () => toStatus(s));
+    setHandler(deliveryInputQuery, () => deliveryInput(s));
     const decided = () => s.pendingDecision === null && !s.retryNow;
     this.human('pause', pauseSignal, pauseUpdate, () => validatePause(s), (p) => this.pause(p));
     this.human('resume', resumeSignal, resumeUpdate, () => validateResume(s), () => applyResume(s), () => s.status !== 'paused' && !atCheckpointReview(s));
@@ -208,7 +212,15 @@ class Build extends BuildHosts {
       awaitHuman: (reason, step, message) => this.awaitHuman(reason, step, message),
       record: () => this.record(),
       setStatus: (status) => this.setStatus(status),
+      route: () => this.route(),
+      ownerInput: () => this.ownerInput(),
     });
+  }
+
+  /** A completed build's pull request or delivery command (buildDelivery.ts); its failure never fails the build. */
+  async deliver(): Promise<void> {
+    await deliverCompleted(this.state, () => this.route());
+    if (this.state.delivery) await this.record();
   }
 
   remainingCheckpoints(): CheckpointProgress[] {
@@ -500,6 +512,11 @@ class Build extends BuildHosts {
 
 function isSkipped(cp: CheckpointProgress): boolean {
   return cp.status === 'skipped';
+}
+
+function deliveredLine(state: BuildState): string {
+  const line = deliveryLine(state.delivery);
+  return line ? `; ${line}` : '';
 }
 
 function summaryLine(state: BuildState): string {

@@ -123,9 +123,22 @@ export interface BuildState {
   recentFailures: string[];
   /** The worktree whose setup commands have run (buildSetup.ts `setupKey`); absent before any. */
   setupDone?: string;
+  /** How the completed build was delivered (a pull request or the delivery command); absent before. */
+  delivery?: Delivery | null;
   startedAt: string;
   updatedAt: string;
   finishedAt: string | null;
+}
+
+/** A completed build's delivery: `delivered` with the URL (when one was printed), or `failed` with why. */
+export interface Delivery {
+  state: 'delivered' | 'failed' | 'none';
+  /** `pr` (gh pr create), `command` (--deliver / config `deliver`), or `none` (nothing to deliver with). */
+  via: 'pr' | 'command' | 'none';
+  url: string | null;
+  draft?: boolean;
+  error?: string;
+  at: string;
 }
 
 export interface BuildStatusView {
@@ -160,6 +173,8 @@ export interface BuildStatusView {
   startedAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** How the completed build was delivered; null until it was tried. */
+  delivery: Delivery | null;
 }
 
 export const TERMINAL: readonly BuildStatus[] = ['completed', 'failed', 'cancelled'];
@@ -366,5 +381,6 @@ export function toStatus(state: BuildState): BuildStatusView {
     updatedAt: state.updatedAt,
     finishedAt: state.finishedAt,
     reports: state.reports ?? [],
+    delivery: state.delivery ?? null,
   };
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { runUrl } from '../../config/connection';
 import type { BuildStatusView } from '../../workflows/state';
 import { buildStatus, type BuildListing, listBuilds } from '../builds';
+import { deliveryLine } from '../../model/delivery';
+import { withLatestDelivery } from '../delivery';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { InvalidInputError } from '../../model/errors';
@@ -61,7 +63,7 @@ stuck), completed, failed, cancelled.`,
         return 0;
       }
       if (label) {
-        const view = await buildStatus(client, label);
+        const view = await withLatestDelivery(client, await buildStatus(client, label));
         if (options.report) {
           const text = selectReports(view.label, view.reports ?? [], options.report);
           if (options.json) printJson(options.report === 'all' ? (view.reports ?? []) : (view.reports ?? []).slice(-1));
@@ -90,6 +92,7 @@ function printBuild(v: BuildStatusView, url: string): void {
   print(`  sessions   ${v.sessions} (${v.agent} agent)`);
   print(`  cost       $${v.spentUsd.toFixed(2)}${v.remainingUsd !== null ? ` spent, $${v.remainingUsd.toFixed(2)} of the build budget left` : ' spent'}`);
   print(`  web ui     ${url}`);
+  if (v.delivery) print(`  ${deliveryLine(v.delivery)?.replace(/^delivery: /, 'delivery   ')}`);
   print('');
   for (const cp of v.checkpoints) {
     print(`  ${cp.status.padEnd(10)} checkpoint-${cp.id}: ${cp.title}${cp.commit ? `  ${cp.commit.slice(0, 10)}` : ''}${pushLine(cp.push)}`);
