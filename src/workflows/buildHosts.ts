@@ -55,7 +55,11 @@ export abstract class BuildHosts extends BuildSessions {
       } catch (err) {
         if (!hostGone(err)) throw err;
         await this.takeOver(cp, err);
-        if (cp.status === 'completed') return;
+        if (cp.status === 'completed') {
+          // The remote already had this checkpoint's commit: nothing to run again.
+          this.state.position = { checkpoint: null, taskGroup: null };
+          return;
+        }
       }
     }
   }
