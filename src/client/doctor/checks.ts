@@ -146,7 +146,8 @@ export function agentChecks(name: AgentCliName, o: DoctorOptions, env: NodeJS.Pr
     });
   } else {
     results.push({ check: `${name}`, ok: true, detail: `installed ${where}`, fix: null });
-    const r = run(bin, ['--version'], env);
+    // aider imports its whole Python stack to print a version: seconds on an idle machine, more on a busy one.
+    const r = run(bin, ['--version'], env, 60_000);
     const range = testedRange(pin.version);
     const fix = `${INSTALL_FIX[name]}${pin.registry === 'npm' ? '@' : '=='}${pin.version}   (tested; or test yours: ${pin.versionEnv}=<version> npm test)`;
     if (r.code !== 0) results.push({ check: `${name} version`, ok: false, detail: `${bin} --version failed: ${r.error ?? (r.output.trim().split('\n').pop() || `exit ${r.code}`)}`, fix });
@@ -155,7 +156,7 @@ export function agentChecks(name: AgentCliName, o: DoctorOptions, env: NodeJS.Pr
       results.push({ ...v, detail: v.detail.replace('(needs', `(tested ${pin.version}; range`) });
     }
   }
-  const codexLoginStatus = name === 'codex' && bin ? run(bin, ['login', 'status'], env, 15_000) : undefined;
+  const codexLoginStatus = name === 'codex' && bin ? run(bin, ['login', 'status'], env, 30_000) : undefined;
   const found = detectCredentials(name, {
     env,
     home,
