@@ -48,7 +48,9 @@ let probe: Promise<{ path: string } | { problem: string }> | undefined;
 /** Whether bwrap is installed and can create its namespaces here; asked once per worker. */
 export function bwrapAvailable(): Promise<{ path: string } | { problem: string }> {
   probe ??= (async () => {
-    const path = findOnPath('bwrap');
+    // NIGHTSHIFT_BWRAP names a bwrap that is not on PATH (or, in tests, one that is not there at all).
+    const named = process.env.NIGHTSHIFT_BWRAP;
+    const path = named ? (existsSync(named) ? named : undefined) : findOnPath('bwrap');
     if (!path) return { problem: `bubblewrap (bwrap) is not installed on this worker: ${BWRAP_PACKAGE_HINT}` };
     const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent', 'true'];
     const error = await new Promise<string | undefined>((res) =>

@@ -23,8 +23,8 @@ const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
 const HOSTILE = join(__dirname, '..', 'fixtures', 'agents', 'hostile.js');
 /** The body of the planted ~/.ssh/id_ed25519: it must never appear anywhere the worker writes. */
 const SSH_KEY_BODY = 'c3NoLWVkMjU1MTktcGxhbnRlZC1ieS10aGUtaG9zdGlsZS1zdWl0ZQ';
-/** How much the flooding agent prints (issue 10 says 1 GB: `npm run bench` territory; this proves the cap). */
-const FLOOD_MB = 200;
+/** How much the flooding agent prints: issue 10 says 1 GB (NIGHTSHIFT_HOSTILE_FLOOD_MB=1024); 200 MB proves the cap. */
+const FLOOD_MB = Number(process.env.NIGHTSHIFT_HOSTILE_FLOOD_MB ?? 200);
 
 let env: TestEnv;
 let worker: ChildProcess & { output: () => string };
@@ -316,5 +316,53 @@ describe('no secret in Temporal', () => {
     }
     await noSurvivors(b.marker);
     await b.handle.terminate('test done');
+  });
+});
+
+describe('a worker without bubblewrap', () => {
+  it('--sandbox bwrap asks the person at once, naming the package; --sandbox auto runs unsandboxed and says so in status and the transcript', async () => {
+    const queue = env.taskQueue();
+    const home = tempDir('nobwrap-home');
+    let out = '';
+    const bare = spawn(process.execPath, [CLI, 'worker', '--sandbox', 'auto'], {
+      env: { ...process.env, NIGHTSHIFT_HOME: home, NIGHTSHIFT_TASK_QUEUE: queue, NIGHTSHIFT_WORKFLOW_BUNDLE: process.env.NIGHTSHIFT_TEST_BUNDLE ?? '', NIGHTSHIFT_BWRAP: '/nonexistent/bwrap' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    bare.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    bare.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await eventually(() => (out.includes('agent sandbox: auto by default, but bubblewrap (bwrap) is not installed') ? true : undefined), 60_000, `the worker to start: ${out}`);
+      const start = async (name: string, sandbox: 'bwrap' | 'auto') => {
+        const label = `${name}-${process.pid}-${++counter}`;
+        const request = parseBuildRequest({
+          label,
+          repo: makeRepo(),
+          plan: samplePlan(1, [`test -f work/${name}.txt`]),
+          agent: { kind: 'command', command: `${process.execPath} ${HOSTILE} ${name} m${counter}`, sandbox },
+          policy: { maxAttempts: 3, retryInterval: '1s' },
+        });
+        return { label, handle: await startBuild(env.client, request, { taskQueue: queue }) };
+      };
+      const strict = await start('binary', 'bwrap');
+      const view = await eventually(async () => {
+        const v = await strict.handle.query(statusQuery);
+        return v.waiting ? v : undefined;
+      }, 60_000, 'the bwrap build to wait for the person');
+      expect(view.waiting?.reason).toBe('permission-blocked');
+      expect(view.waiting?.message).toContain('apt-get install bubblewrap');
+      // Asked at once: one session, no attempt spent on retrying what cannot work here.
+      expect(view.sessions).toBe(1);
+      expect(view.attempts.filter((a) => a.outcome === 'failed')).toHaveLength(0);
+      await strict.handle.terminate('test done');
+
+      const lenient = await start('binary', 'auto');
+      expect((await lenient.handle.result()).status).toBe('completed');
+      const done = await lenient.handle.query(statusQuery);
+      expect(done.devNotes.map((n) => n.content).join('\n')).toContain('sandbox: not sandboxed (--sandbox auto): bubblewrap (bwrap) is not installed');
+      expect(readFileSync(join(home, 'builds', lenient.label, 'sessions', 'session-001.log'), 'utf8')).toContain('# sandbox: none (WARNING: not sandboxed');
+    } finally {
+      bare.kill('SIGTERM');
+      await exited(bare);
+    }
   });
 });
