@@ -12,7 +12,15 @@ import { describeIssues } from '../model/zodIssues';
 import { InvalidDocumentError } from '../model/errors';
 import { buildWorkflow } from '../workflows/build';
 import { statusQuery } from '../workflows/messages';
-import { NightshiftCheckpoint, NightshiftLabel, NightshiftPriority, NightshiftStatus } from '../workflows/searchAttributes';
+import {
+  NightshiftAgent,
+  NightshiftCheckpoint,
+  NightshiftCostUsd,
+  NightshiftLabel,
+  NightshiftPriority,
+  NightshiftStatus,
+  NightshiftWaitReason,
+} from '../workflows/searchAttributes';
 import type { BuildStatusView } from '../workflows/state';
 
 export function buildWorkflowId(label: string): string {
@@ -75,6 +83,10 @@ export interface BuildListing {
   checkpoint: string | null;
   startTime: string;
   closeTime: string | null;
+  /** From the search attributes (absent on builds started before they existed). */
+  agent?: string;
+  waitReason?: string;
+  costUsd?: number;
 }
 
 /** All builds from Temporal's visibility store: no worker needed, newest first. */
@@ -93,8 +105,15 @@ export async function listBuilds(client: Client, limit = 100): Promise<BuildList
       checkpoint: attrs.get(NightshiftCheckpoint) ?? null,
       startTime: wf.startTime.toISOString(),
       closeTime: wf.closeTime?.toISOString() ?? null,
+      ...optional('agent', attrs.get(NightshiftAgent)),
+      ...optional('waitReason', attrs.get(NightshiftWaitReason)),
+      ...optional('costUsd', attrs.get(NightshiftCostUsd)),
     });
     if (out.length >= limit) break;
   }
   return out;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -10,6 +10,7 @@ import { InvalidInputError } from '../../model/errors';
 import { queueView } from '../queue';
 import { selectReports, withReportValue } from '../reportFlag';
 import { type QueueSection, printSections, sectionsJson } from '../queueViews';
+import { watchBoard } from './statusWatch';
 
 const Options = z.object({
   json: z.boolean().default(false),
@@ -18,6 +19,8 @@ const Options = z.object({
   completed: z.boolean().default(false),
   'queue-name': z.string().default('default'),
   report: z.string().optional(),
+  watch: z.boolean().default(false),
+  filter: z.string().optional(),
 });
 const spec = {
   json: { type: 'boolean' },
@@ -26,18 +29,26 @@ const spec = {
   completed: { type: 'boolean' },
   'queue-name': { type: 'string' },
   report: { type: 'string' },
+  watch: { type: 'boolean' },
+  filter: { type: 'string' },
 } as const;
 
 export const status: Command = {
   name: 'status',
   summary: 'Show one build in detail, every build, or the queue (--queue, --active, --completed).',
-  usage: 'nightshift status [LABEL] [--json]\n       nightshift status [--queue] [--active] [--completed] [--queue-name NAME] [--json]',
+  usage: 'nightshift status [LABEL] [--json]\n       nightshift status --watch [--filter TEXT]\n       nightshift status [--queue] [--active] [--completed] [--queue-name NAME] [--json]',
   help: `
 With LABEL: the build's status, position, checkpoints with their commits, attempts, DevNotes,
 the last error and the agent's last line (from the build's \`status\` query).
 Without: every build, newest first (from Temporal's visibility store; no worker needed).
 
+With --watch: a live board of every build and loop, redrawn in place every 2 s until Ctrl-C: label,
+status or wait reason, checkpoint, progress bar, cost, host, age and the agent's last line; the ones
+waiting for you first, each with the command that moves it on. Piped or redirected, it prints plain
+tab-separated lines instead, again whenever a row changes.
+
 Options:
+  --watch        the live board (see above); --filter TEXT keeps the labels containing TEXT
   --json         machine-readable output (one build: label, workflowId, status, checkpoints[{id,title,status,commit}], devNotes, ...)
   --queue        the build queue: position, priority, why each entry waits, attempts, age
   --active       builds running from the queue: progress, attempt, cost, age, Web UI link
@@ -55,7 +66,9 @@ stuck), completed, failed, cancelled.`,
     const label = positionals[0];
     const sections = (['active', 'queue', 'completed'] as const).filter((s): s is QueueSection => options[s]);
     if (label && sections.length > 0) throw new InvalidInputError('give a LABEL or --queue/--active/--completed, not both');
+    if (options.watch && (label || sections.length > 0 || options.json)) throw new InvalidInputError('--watch shows every build and loop: give no LABEL, --json or queue view with it');
     return withClient(async ({ client, namespace }) => {
+      if (options.watch) return watchBoard(client, options.filter !== undefined ? { filter: options.filter } : {});
       if (sections.length > 0) {
         const view = await queueView(client, options['queue-name']);
         if (options.json) printJson(await sectionsJson(client, namespace, view, sections));
