@@ -249,7 +249,7 @@ describe('a hostile agent in the bwrap sandbox', () => {
     await noSurvivors(b.marker);
   });
 
-  it(`prints ${FLOOD_MB} MB: the transcript stops at its cap, the worker keeps its memory and goes on`, async () => {
+  it(`prints ${FLOOD_MB} MB: the transcript stops at its cap, the worker survives and the build goes on`, async () => {
     const b = await hostileBuild('flood', String(FLOOD_MB));
     await completes(b);
     const size = statSync(join(nsHome, 'builds', b.label, 'sessions', 'session-001.log')).size;
