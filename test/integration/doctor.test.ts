@@ -114,8 +114,8 @@ describe('nightshift doctor --json on the test server', () => {
     expect(c['codex version']).toMatchObject({ ok: true, detail: expect.stringMatching(/^0\.171\.\d+ \(tested 0\.171\.0/) });
     expect(c['codex credentials']).toMatchObject({ ok: false, detail: expect.stringMatching(/^codex login status: Not logged in/i) });
     expect(c['codex credentials']?.fix).toMatch(/^codex login/);
-    const keyed = await nightshift(['doctor', '--json', '--agent', 'codex', '--agent-bin', codex], { ...vars, OPENAI_API_KEY: 'sk-test-not-real' });
-    expect(byCheck(JSON.parse(keyed.stdout) as CheckResult[])['codex credentials']).toMatchObject({ ok: true, detail: 'OPENAI_API_KEY is set' });
+    const keyed = await nightshift(['doctor', '--json', '--agent', 'codex', '--agent-bin', codex], { ...vars, CODEX_API_KEY: 'sk-test-not-real' });
+    expect(byCheck(JSON.parse(keyed.stdout) as CheckResult[])['codex credentials']).toMatchObject({ ok: true, detail: 'CODEX_API_KEY is set' });
   }, 300_000);
 
   it('finds all four pinned CLIs in Nightshift\'s cache and checks each version with the real CLI', async () => {

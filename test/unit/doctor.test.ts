@@ -56,7 +56,11 @@ describe('credentials, found without spending tokens', () => {
   });
 
   it('codex: the env key, then `codex login status`, then auth.json', () => {
-    expect(detectCredentials('codex', ctx({ OPENAI_API_KEY: 'x' }, {}, { codexLoginStatus: { code: 1, output: 'Not logged in' } }))).toMatchObject({ ok: true });
+    expect(detectCredentials('codex', ctx({ CODEX_API_KEY: 'x' }, {}, { codexLoginStatus: { code: 1, output: 'Not logged in' } }))).toMatchObject({ ok: true });
+    // codex ignores OPENAI_API_KEY for its own provider: doctor says so instead of passing it.
+    const ignored = detectCredentials('codex', ctx({ OPENAI_API_KEY: 'x' }));
+    expect(ignored.ok).toBe(false);
+    expect(ignored.detail).toContain('codex does not read it');
     expect(detectCredentials('codex', ctx({}, {}, { codexLoginStatus: { code: 0, output: 'Logged in using ChatGPT\n' } }))).toMatchObject({
       ok: true,
       detail: 'codex login status: Logged in using ChatGPT',
@@ -81,15 +85,15 @@ describe('credentials, found without spending tokens', () => {
     expect(missing.fix).toContain('GEMINI_API_KEY');
   });
 
-  it('aider: a model is required, then its provider\'s key', () => {
+  it('aider: the model builds name with --model decides which provider key counts', () => {
     const noModel = detectCredentials('aider', ctx({ OPENAI_API_KEY: 'x' }));
-    expect(noModel).toMatchObject({ ok: false });
-    expect(noModel.fix).toContain('--model');
+    expect(noModel.ok).toBe(true);
+    expect(noModel.detail).toContain('nightshift doctor --agent aider --model');
     expect(detectCredentials('aider', ctx({ OPENAI_API_KEY: 'x' }, {}, { model: 'openai/gpt-4.1' }))).toMatchObject({ ok: true, detail: 'model openai/gpt-4.1, OPENAI_API_KEY is set' });
-    expect(detectCredentials('aider', ctx({ AIDER_MODEL: 'sonnet' }))).toMatchObject({ ok: false, detail: 'model sonnet needs ANTHROPIC_API_KEY, which is not set' });
-    expect(detectCredentials('aider', ctx({ AIDER_MODEL: 'sonnet', AIDER_ANTHROPIC_API_KEY: 'k' })).ok).toBe(true);
-    expect(detectCredentials('aider', ctx({}, { [H('.aider.conf.yml')]: 'model: deepseek/deepseek-chat\n' })).detail).toContain('DEEPSEEK_API_KEY');
-    expect(detectCredentials('aider', ctx({}, { [H('.aider.conf.yml')]: 'model: gpt-4o\nopenai-api-key: sk\n' })).ok).toBe(true);
+    expect(detectCredentials('aider', ctx({}, {}, { model: 'sonnet' }))).toMatchObject({ ok: false, detail: 'model sonnet needs ANTHROPIC_API_KEY, which is not set' });
+    expect(detectCredentials('aider', ctx({ AIDER_ANTHROPIC_API_KEY: 'k' }, {}, { model: 'sonnet' })).ok).toBe(true);
+    expect(detectCredentials('aider', ctx({}, {}, { model: 'deepseek/deepseek-chat' })).detail).toContain('DEEPSEEK_API_KEY');
+    expect(detectCredentials('aider', ctx({}, { [H('.aider.conf.yml')]: 'openai-api-key: sk\n' }, { model: 'gpt-4o' })).ok).toBe(true);
     expect(detectCredentials('aider', ctx({}, {}, { model: 'openrouter/anthropic/claude-3.5-sonnet' })).detail).toContain('OPENROUTER_API_KEY');
     expect(detectCredentials('aider', ctx({}, {}, { model: 'ollama_chat/llama3' })).ok).toBe(true);
   });

@@ -35,9 +35,9 @@ Checks, each with the one command that fixes a miss:
   <agent>                 installed: on PATH, --agent-bin, or Nightshift's cache of pinned CLIs
   <agent> version         \`<agent> --version\` within the range the end-to-end tests ran
   <agent> credentials     a login or API key, found without spending tokens: claude ~/.claude/.credentials.json
-                          or ANTHROPIC_API_KEY; codex \`codex login status\`, OPENAI_API_KEY or ~/.codex/auth.json;
-                          gemini GEMINI_API_KEY, GOOGLE_API_KEY or ~/.gemini/oauth_creds.json; aider a model
-                          (--model, AIDER_MODEL or ~/.aider.conf.yml) and its provider's key
+                          or ANTHROPIC_API_KEY; codex \`codex login status\`, CODEX_API_KEY or ~/.codex/auth.json;
+                          gemini GEMINI_API_KEY, GOOGLE_API_KEY or ~/.gemini/oauth_creds.json; aider the key of
+                          the provider of --model (builds always name aider's model)
 Run it where the worker runs: agents use that machine's CLIs, environment and agent env file.
 
 Options:

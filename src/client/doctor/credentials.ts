@@ -59,9 +59,10 @@ export function claudeCredentials(ctx: CredentialContext): Finding {
 }
 
 export function codexCredentials(ctx: CredentialContext): Finding {
-  const key = firstSet(ctx.env, ['CODEX_API_KEY', 'OPENAI_API_KEY']);
+  // codex 0.171 reads CODEX_API_KEY; for its built-in provider it ignores OPENAI_API_KEY (tested).
+  const key = firstSet(ctx.env, ['CODEX_API_KEY']);
   if (key) return ok(`${key} is set`);
-  const fix = 'codex login   (or: printenv OPENAI_API_KEY | codex login --with-api-key)';
+  const fix = `codex login   (or: printenv OPENAI_API_KEY | codex login --with-api-key, or CODEX_API_KEY ${ENV_FILE_HINT})`;
   const status = ctx.codexLoginStatus;
   // Its answer may follow warnings (a CODEX_HOME that does not exist yet): keep the line about the login.
   const lines = (status?.output ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
@@ -71,7 +72,8 @@ export function codexCredentials(ctx: CredentialContext): Finding {
   const file = join(dir, 'auth.json');
   const state = loginFile(ctx, file);
   if (state === 'ok') return ok(`logged in (${file})`);
-  return miss(state === 'bad' ? `${file} is empty or not JSON` : `no OPENAI_API_KEY and no ${file}`, fix);
+  const ignored = ctx.env.OPENAI_API_KEY?.trim() ? ' (OPENAI_API_KEY is set, but codex does not read it for its own provider)' : '';
+  return miss(state === 'bad' ? `${file} is empty or not JSON` : `no CODEX_API_KEY and no ${file}${ignored}`, fix);
 }
 
 export function geminiCredentials(ctx: CredentialContext): Finding {
@@ -102,20 +104,14 @@ const PROVIDERS: readonly { test: RegExp; keys: readonly string[] }[] = [
   { test: /^(openai|azure)\/|^(gpt|o1|o3|o4|chatgpt)/, keys: ['OPENAI_API_KEY', 'AZURE_API_KEY'] },
 ];
 
-/** `model: NAME` in aider's YAML config. */
-function configuredModel(conf: string | undefined): string | undefined {
-  const m = conf ? /^\s*model\s*:\s*["']?([^"'#\s]+)/m.exec(conf) : null;
-  return m?.[1];
-}
-
 export function aiderCredentials(ctx: CredentialContext): Finding {
   const confPath = join(ctx.home, '.aider.conf.yml');
   const conf = ctx.readText(confPath);
-  const model = ctx.model ?? (ctx.env.AIDER_MODEL?.trim() || undefined) ?? configuredModel(conf);
+  // Nightshift always passes the build's --model (it refuses aider without one), so that model's key is what counts.
+  const model = ctx.model;
   if (!model) {
-    return miss(
-      `no model: aider would start a browser login and wait (no --model, AIDER_MODEL or model: in ${confPath})`,
-      'nightshift start --agent aider --model <provider>/<model>   (or AIDER_MODEL on the worker)',
+    return ok(
+      `builds name aider's model with --model (aider is never started without one); check that model's key with: nightshift doctor --agent aider --model <provider>/<model>`,
     );
   }
   const provider = PROVIDERS.find((p) => p.test.test(model.toLowerCase()));
