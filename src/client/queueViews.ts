@@ -43,6 +43,7 @@ export async function printSections(client: Client, namespace: string, view: Que
     for (const a of active) {
       const pct = a.live.percent === null ? '  -' : `${String(a.live.percent).padStart(3)}%`;
       print(`  ${a.label.padEnd(28)} ${a.priority.padEnd(6)} ${(a.failRequested ? 'failing' : (a.live.status ?? 'running')).padEnd(15)} ${pct}  attempt ${a.attempts + 1}  ${money(a.live.costUsd).padEnd(7)} ${age(a.startedAt, now)}`);
+      if (a.after) print(`    chained: after ${a.after}, from its branch nightshift/${a.after}`);
       if (a.live.detail) print(`    at ${a.live.detail}${a.live.lastOutput ? ` · agent: ${a.live.lastOutput.slice(0, 100)}` : ''}`);
       print(`    ${a.url}`);
     }
@@ -55,6 +56,7 @@ export async function printSections(client: Client, namespace: string, view: Que
     for (const w of view.waiting) {
       print(`  ${String(w.position).padStart(2)} ${w.label.padEnd(28)} ${w.priority.padEnd(8)} ${String(w.attempts).padEnd(8)} ${age(w.addedAt, now).padEnd(6)} ${whyWaiting(w)}`);
       for (const r of w.reasons.slice(1)) print(`  ${''.padEnd(57)} ${r.code}: ${r.message}`);
+      if (w.after) print(`  ${''.padEnd(57)} chained: after ${w.after}, from its branch nightshift/${w.after}`);
     }
     if (view.wakeAt) print(`  next timer: ${view.wakeAt}`);
     print('');

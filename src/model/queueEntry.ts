@@ -42,6 +42,8 @@ export const QueueEntryObject = z.object({
   plan: z.unknown().optional(),
   /** The loop's task text for `kind: 'loop'`; defaults to the description when absent. */
   loopTask: z.string().trim().min(1).optional(),
+  /** `add --after LABEL`: start only once LABEL has completed, from its branch nightshift/<LABEL>. */
+  after: LabelSchema.optional(),
 });
 
 export const QueueEntrySchema = QueueEntryObject.superRefine((entry, ctx) => {

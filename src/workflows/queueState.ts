@@ -12,6 +12,7 @@ import { type Priority, type QueueEntry, QueueEntrySchema, loopTaskText } from '
 import { type BuildRequest, BuildRequestSchema } from '../model/request';
 import { requirementProblems } from '../model/safety';
 import { describeIssues } from '../model/zodIssues';
+import { chainBase, chainBlock, chainProblem } from './queueChain';
 import type { EnqueueAnswer, EnqueueRequest } from './queueMessages';
 
 /** Admission (seed 002: concurrency, off-hours window) plus the seed's retries: 3, 5 minutes apart. */
@@ -121,6 +122,7 @@ function runFor(entry: QueueEntry, req: EnqueueRequest): { run?: QueueRun; probl
       plan: entry.plan,
       priority: entry.priority,
       ...(req.baseRef ? { baseRef: req.baseRef } : {}),
+      ...(entry.after ? { baseRef: chainBase(entry.after) } : {}),
       ...(req.setup ? { setup: req.setup } : {}),
       ...(req.deliver ? { deliver: req.deliver } : {}),
       ...(req.remote ? { remote: req.remote } : {}),
@@ -158,6 +160,8 @@ export function prepareEnqueue(state: QueueState, req: EnqueueRequest | undefine
         : `"${entry.label}" is already in the queue: remove it first (nightshift remove ${entry.label}) or give the new entry another --label.`,
     );
   }
+  const chained = chainProblem(state, entry, req.baseRef);
+  if (chained) problems.push(chained);
   const { run, problems: runProblems } = runFor(entry, req);
   problems.push(...runProblems);
   if (problems.length > 0 || !run) return { problems };
@@ -171,7 +175,7 @@ export function enqueue(state: QueueState, item: QueueItem): void {
 
 export interface Admission {
   start: string[];
-  reasons: Map<string, WaitReason[]>;
+  reasons: Map<string, ViewReason[]>;
   /** The next instant something may change without a message: a window opening or a retry due. */
   wakeAt: string | null;
 }
@@ -182,14 +186,17 @@ function isDue(item: QueueItem, now: Date): boolean {
 
 /** Seed 002's auto-spawn decision over the entries that are not held and not waiting out a retry. */
 export function admission(state: QueueState, now: Date): Admission {
-  const candidates = state.waiting.filter((i) => i.hold === null && isDue(i, now)).map((i) => i.entry);
+  const chained = new Map(state.waiting.flatMap((i) => (i.entry.after ? [[i.entry.label, chainBlock(state, i.entry.after)] as const] : [])));
+  const candidates = state.waiting.filter((i) => i.hold === null && isDue(i, now) && !chained.get(i.entry.label)).map((i) => i.entry);
   const decision = decideAdmission({ queued: candidates, active: state.active.length, policy: state.policy, now });
   const wakes = state.waiting
     .filter((i) => i.hold === null && !isDue(i, now))
     .map((i) => i.notBefore as string)
     .concat(decision.wakeAt ? [decision.wakeAt] : []);
   const wakeAt = wakes.length ? wakes.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : null;
-  return { start: decision.start, reasons: new Map(decision.waiting.map((w) => [w.label, w.reasons])), wakeAt };
+  const reasons = new Map<string, ViewReason[]>(decision.waiting.map((w) => [w.label, w.reasons]));
+  for (const [label, block] of chained) if (block) reasons.set(label, [block]);
+  return { start: decision.start, reasons, wakeAt };
 }
 
 /**
@@ -329,7 +336,7 @@ export function setPolicy(state: QueueState, patch: QueuePolicyInput): void {
 
 export type WaitingStatus = 'waiting' | 'starting' | 'retry-wait' | 'needs-attention';
 export interface ViewReason {
-  code: WaitReason['code'] | 'retry' | 'needs-attention';
+  code: WaitReason['code'] | 'retry' | 'needs-attention' | 'after';
   message: string;
 }
 export interface WaitingView extends EntryFields {

@@ -39,6 +39,7 @@ const Options = z
     repo: z.string({ message: '--repo DIR is required: the git repository the build works in' }),
     label: z.string().optional(),
     base: z.string().optional(),
+    after: z.string().optional(),
     ...agentFlags,
     ...deliverFlag,
     ...gateFlag,
@@ -70,6 +71,7 @@ const spec = {
   repo: { type: 'string' },
   label: { type: 'string' },
   base: { type: 'string' },
+  after: { type: 'string' },
   ...agentSpec,
   ...deliverSpec,
   ...gateSpec,
@@ -99,6 +101,8 @@ Options:
   --repo DIR              the git repository to build in (required)
   --label L               build label (default: from --name)
   --base REF              branch the build from REF
+  --after LABEL           start only once the queue's LABEL has completed, from its branch nightshift/LABEL
+                          (the work stacks); while LABEL fails or is cancelled this entry waits, saying so
 ${agentOptions}
 ${deliverOption}
 ${gateOption}
@@ -192,6 +196,7 @@ function entryOf(o: AddOptions, repo: string, plan: Plan | undefined): QueueEntr
     kind: o.plan ? 'plan' : 'loop',
     ...(plan ? { plan } : {}),
     ...(o.loop ? { loopTask: o.loop } : {}),
+    ...(o.after ? { after: o.after } : {}),
   };
 }
 
