@@ -4,7 +4,7 @@
  * the agent's state, a pids cgroup. Every path it returns exists.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -185,6 +185,7 @@ function createPidsCgroup(max: number): { procs: string; remove: () => void } | 
   const candidates = ['/sys/fs/cgroup/pids', '/sys/fs/cgroup'];
   for (const base of candidates) {
     const dir = join(base, 'nightshift', randomUUID());
+    sweepCgroups(join(base, 'nightshift'));
     try {
       mkdirSync(dir, { recursive: true });
       if (!existsSync(join(dir, 'pids.max'))) {
@@ -194,20 +195,34 @@ function createPidsCgroup(max: number): { procs: string; remove: () => void } | 
       writeFileSync(join(dir, 'pids.max'), String(max));
       return {
         procs: join(dir, 'cgroup.procs'),
-        remove: () => {
-          // Empty once the session's processes are gone; a late straggler leaves it for the next cleanup.
-          try {
-            rmdirSync(dir);
-          } catch {
-            /* still in use */
-          }
-        },
+        // Empty once the session's processes are gone (the kernel may take a moment); else the next session sweeps it.
+        remove: () => removeCgroupSoon(dir, 10),
       };
     } catch {
       /* not ours to create */
     }
   }
   return undefined;
+}
+
+function removeCgroupSoon(dir: string, tries: number): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    if (tries > 0) setTimeout(() => removeCgroupSoon(dir, tries - 1), 500).unref();
+  }
+}
+
+/** Removes sessions' cgroups left empty (a worker that died, a slow exit); recent ones may be starting. */
+function sweepCgroups(parent: string): void {
+  for (const name of safeReaddir(parent)) {
+    const dir = join(parent, name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs > 60_000) rmdirSync(dir);
+    } catch {
+      /* in use, or not ours */
+    }
+  }
 }
 
 /** Processes and threads of this worker's user (RLIMIT_NPROC counts them all). */
