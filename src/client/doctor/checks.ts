@@ -134,7 +134,7 @@ export function agentChecks(name: AgentCliName, o: DoctorOptions, env: NodeJS.Pr
     where = `on PATH (${bin})`;
     if (!bin) {
       bin = findAgentCli(name, env);
-      where = `in Nightshift's cache (${bin}); builds need --agent-bin ${bin} or it on PATH`;
+      where = `in Nightshift's cache (${bin}); the worker runs it when none is on PATH`;
     }
   }
   if (!bin) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AGENT_CLI_NAMES, AGENT_CLI_PINS, agentCliVersion, packageSpec } from '../../../src/agents/cliVersions';
 import { agentCliDir, agentCliExecutable, ensureAgentCli, findAgentCli } from '../../../src/agents/install';
 import { InvalidInputError } from '../../../src/model/errors';
+import { adapterFor } from '../../../src/agents';
 
 describe('agent CLI versions', () => {
   it('pins every agent, each with its own override variable', () => {
@@ -79,5 +80,24 @@ describe('agent CLI cache paths', () => {
     expect(lines).toEqual([`Installing codex 0.171.0 once into ${agentCliDir('codex', env)} (later runs reuse it)`]);
     expect(findAgentCli('codex', env)).toBeUndefined();
     expect(readdirSync(join(cache, 'agents', 'codex'))).toEqual([]);
+  });
+});
+
+describe('which program a named agent runs', () => {
+  const ctx = { prompt: 'p', promptFile: '/tmp/p.md', completionPromise: 'DONE', model: 'openai/gpt-4.1' };
+
+  it('runs the CLI on PATH first, else the pinned one in the cache, and --agent-bin over both', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'agent-cache-'));
+    const pathDir = mkdtempSync(join(tmpdir(), 'agent-path-'));
+    const env = { NIGHTSHIFT_CACHE_DIR: cache, PATH: pathDir };
+    // Nothing anywhere: the bare name, so spawning fails with "could not start codex" as before.
+    expect(adapterFor({ kind: 'codex' }, env).argv(ctx)[0]).toBe('codex');
+    const cached = agentCliExecutable('codex', agentCliDir('codex', env));
+    mkdirSync(join(cached, '..'), { recursive: true });
+    writeFileSync(cached, '#!/bin/sh\n', { mode: 0o755 });
+    expect(adapterFor({ kind: 'codex' }, env).argv(ctx)[0]).toBe(cached);
+    writeFileSync(join(pathDir, 'codex'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(adapterFor({ kind: 'codex' }, env).argv(ctx)[0]).toBe('codex');
+    expect(adapterFor({ kind: 'codex', bin: '/opt/codex' }, env).argv(ctx)[0]).toBe('/opt/codex');
   });
 });
