@@ -45,7 +45,10 @@ async function markers(handle: WorkflowHandle): Promise<Marker[]> {
       const ms = Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? 0) * 1000;
       return [{ kind: 'timer', name: `timer (${ms} ms)`, summary: summaryOf(e) }];
     }
-    if (e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED) return [{ kind: 'local activity', name: 'marker', summary: summaryOf(e) }];
+    // Local activities are markers on the timeline; patch markers (`patched()`) are not activities.
+    if (e.eventType === EventType.EVENT_TYPE_MARKER_RECORDED && e.markerRecordedEventAttributes?.markerName === 'core_local_activity') {
+      return [{ kind: 'local activity', name: 'local activity', summary: summaryOf(e) }];
+    }
     return [];
   });
 }
