@@ -35,6 +35,8 @@ let webhook: Server;
 const webhookBodies: string[] = [];
 let homeBefore: string;
 let counter = 0;
+/** Every hostile build, for the final sweep of Temporal and NIGHTSHIFT_HOME. */
+const started: Hostile[] = [];
 
 /** Every path and content under a directory, as one comparable text. */
 function manifest(dir: string): string {
@@ -122,7 +124,9 @@ async function hostileBuild(behaviour: string, arg = '-', policy: BuildRequestIn
   });
   const handle = await startBuild(env.client, request, { taskQueue });
   const transcript = () => readFileSync(join(nsHome, 'builds', label, 'sessions', 'session-001.log'), 'latin1');
-  return { label, marker, repo, handle, transcript };
+  const build = { label, marker, repo, handle, transcript };
+  started.push(build);
+  return build;
 }
 
 async function completes(b: Hostile): Promise<void> {
@@ -180,6 +184,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Whatever each agent did, the planted key is in no build's history and no file the worker wrote,
+  // and no process any of them started is alive.
+  for (const b of started) expect(`${b.label}: ${(await historyExport(b.handle.workflowId)).includes(SSH_KEY_BODY)}`).toBe(`${b.label}: false`);
+  for (const f of homeFiles()) expect(`${f.path}: ${f.text.includes(SSH_KEY_BODY)}`).toBe(`${f.path}: false`);
+  for (const b of started) expect(survivors(b.marker)).toEqual([]);
+  expect(worker.exitCode).toBeNull();
   worker.kill('SIGTERM');
   await exited(worker);
   webhook.close();
