@@ -75,8 +75,13 @@ function isSecretName(name: string): boolean {
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase()
     .split(/[_-]+/);
+  // `promptTokenCount`, `max_token_limit`: numbers about tokens, not tokens (agents' usage reports).
+  if (words.some((w) => COUNTING_SEGMENTS.has(w))) return false;
   return words.some((w) => SECRET_SEGMENTS.has(w));
 }
+
+/** Name segments that make a token-ish name a count or a setting, never a credential. */
+const COUNTING_SEGMENTS = new Set(['count', 'counts', 'limit', 'max', 'min', 'budget', 'usage', 'length', 'size', 'total']);
 
 function maskAssignment(
   match: string,

@@ -41,6 +41,10 @@ describe('secret shapes', () => {
     expect(one('still normal')).toBe('still normal');
   });
 
+  it.each(['"promptTokenCount": 123,', '"totalTokenCount":9', '"max_token_limit": 4096', 'token_usage=12'])('leaves the usage number in %j', (line) => {
+    expect(redactSecrets(line)).toBe(line);
+  });
+
   it('leaves ordinary text about authorization alone, and git hashes', () => {
     expect(redactSecrets('the authorization step passed')).toBe('the authorization step passed');
     const hash = 'commit 3f9a1c2e5b7d9f0a1c3e5b7d9f0a1c3e5b7d9f0a in main';
