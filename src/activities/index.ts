@@ -13,6 +13,7 @@ import type { SandboxMode } from '../agents/sandbox';
 import { maskStrings, secretValues, valueMasker } from '../worker/agentEnvFile';
 import { prepareWorkspace, stashWork } from './workspace';
 import { owned } from './owner';
+import type { PrepareLoopInput } from './loopFiles';
 import { pushCheckpoint } from './push';
 import { takeOverWorkspace, type TakeOverInput } from './takeover';
 import type { CommitInput } from './types';
@@ -48,6 +49,8 @@ export function createActivities(deps: ActivityDeps) {
     recordProgress: async (input: RecordInput) => recordProgress(layout, input),
     notify: async (input: NotifyInput) => notify(layout, input),
     ...loopActivities(layout),
+    // A loop stays on the host that prepared it (its checkout is there): the host is in the answer.
+    prepareLoop: async (input: PrepareLoopInput) => ({ ...(await loopActivities(layout).prepareLoop(input)), ...(deps.host ? { host: deps.host } : {}) }),
     ...createQueueActivities({ home: deps.home }),
   };
 }

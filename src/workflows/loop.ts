@@ -14,7 +14,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { ActivityOptions, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import type { LoopSnapshot } from '../activities/loopFiles';
 import type { SessionResult } from '../activities/types';
@@ -62,6 +62,7 @@ import { rateLimitWait } from './rateLimit';
 import type { WaitReason } from './state';
 import { freshCounters, judgeSession, type StepCounters, type StepEnding, stepEnding } from './stepPolicy';
 import { runWatchedSession } from './watchedSession';
+import { hostQueue } from '../model/hosts';
 
 type Activities = ReturnType<typeof createActivities>;
 /** `costUsd` is reported by agents that know their cost; absent means 0. */
@@ -70,14 +71,31 @@ type Stop = { status: LoopStatus; reason: string };
 /** How the session ended, for the step policy, and the agent's result when it ran to an end. */
 type Outcome = { ending: StepEnding; result: Costed | null };
 
-const files = proxyActivities<Activities>({
+const FILES: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '10s', nonRetryableErrorTypes: ['InvalidRepo'] },
-});
-const git = proxyActivities<Activities>({
+};
+const GIT: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s' },
-});
+};
+const files = proxyActivities<Activities>(FILES);
+const git = proxyActivities<Activities>(GIT);
+
+/**
+ * A loop works in the person's own checkout, on one machine: once a host has run its first activity,
+ * every later one (snapshots, sessions, verification, commits, progress) goes to that host's queue.
+ * No takeover: a checkout is not a branch another host could clone (docs/architecture.md).
+ */
+function onLoopHost(state: LoopState): { taskQueue?: string } {
+  return state.host ? { taskQueue: hostQueue(workflowInfo().taskQueue, state.host) } : {};
+}
+function loopFiles(state: LoopState): typeof files {
+  return state.host ? proxyActivities<Activities>({ ...FILES, ...onLoopHost(state) }) : files;
+}
+function loopGit(state: LoopState): typeof git {
+  return state.host ? proxyActivities<Activities>({ ...GIT, ...onLoopHost(state) }) : git;
+}
 
 /**
  * Seed 003's multi-session loop over one task, in the repo's own checkout: run a session, look for
@@ -98,7 +116,9 @@ export async function loopWorkflow(input: LoopRequestInput, carried?: LoopState)
     if (!info.continuedFromExecutionRunId) {
       await loop.notify('started', `loop ${state.taskName} started (${request.mode}): ${firstLine(request.task)}`);
     }
-    loop.see(await named(files.prepareLoop, `prepare loop ${state.taskName} (${request.mode})`, { repo: request.repo, taskName: state.taskName, mode: request.mode, task: request.task, criteria: request.criteria }));
+    const prepared = await named(loopFiles(state).prepareLoop, `prepare loop ${state.taskName} (${request.mode})`, { repo: request.repo, taskName: state.taskName, mode: request.mode, task: request.task, criteria: request.criteria });
+    if (prepared.host) state.host ??= prepared.host;
+    loop.see(prepared);
     for (;;) {
       const limit = limitBeforeSession(state);
       if (limit) return await loop.finish(limit);
@@ -190,7 +210,7 @@ class Loop {
     const s = this.state;
     const r = s.request;
     const n = beginSession(s);
-    const before = await named(files.loopSnapshot, `read the task list before session ${n}`, { repo: r.repo, taskName: s.taskName });
+    const before = await named(loopFiles(s).loopSnapshot, `read the task list before session ${n}`, { repo: r.repo, taskName: s.taskName });
     this.see(before);
     this.setStatus('running', `session ${n}${s.attempts ? ` (attempt ${s.attempts + 1})` : ''}${s.nextItem ? `: ${s.nextItem}` : ''}`);
     const told = s.rejection;
@@ -237,13 +257,13 @@ class Loop {
       accepted = decision.note;
     } else result = ran;
 
-    const after = await named(files.loopSnapshot, `read the task list after session ${n}`, { repo: r.repo, taskName: s.taskName });
+    const after = await named(loopFiles(s).loopSnapshot, `read the task list after session ${n}`, { repo: r.repo, taskName: s.taskName });
     this.see(after);
     let claim = result ? claimedCompletion(r.mode, result.promiseSeen, after.checkboxes) : null;
     let verdict = '';
     if (claim && r.verify) {
       this.setStatus('running', `session ${n}: verifying the completion claim`);
-      const v = await named(git.verifyLoopCompletion, `verify the completion claim of session ${n}: ${r.verify}`, { repo: r.repo, taskName: s.taskName, session: n, command: r.verify, timeoutMs: r.policy.verifyTimeout });
+      const v = await named(loopGit(s).verifyLoopCompletion, `verify the completion claim of session ${n}: ${r.verify}`, { repo: r.repo, taskName: s.taskName, session: n, command: r.verify, timeoutMs: r.policy.verifyTimeout });
       if (!v.passed) {
         rejectCompletion(s, claim, n, v.steps.map((x) => x.outputTail).join('\n').trim() || 'verification failed', now());
         verdict = `Completion claimed (${claim}) but \`${r.verify}\` failed: recorded as a false completion.`;
@@ -255,7 +275,7 @@ class Loop {
     const at = now();
     let commit: string | null = null;
     if (r.commitEachSession || r.logFile) {
-      const committed = await named(git.commitLoopSession, `${r.commitEachSession ? 'commit' : 'log'} session ${n}: ${summary}`, {
+      const committed = await named(loopGit(s).commitLoopSession, `${r.commitEachSession ? 'commit' : 'log'} session ${n}: ${summary}`, {
         repo: r.repo,
         taskName: s.taskName,
         session: n,
@@ -278,7 +298,7 @@ class Loop {
       commit = committed.commit;
       if (commit) s.lastCommit = commit;
     }
-    await named(files.appendLoopProgress, `record progress of session ${n}`, {
+    await named(loopFiles(s).appendLoopProgress, `record progress of session ${n}`, {
       repo: r.repo,
       taskName: s.taskName,
       session: n,
@@ -331,6 +351,7 @@ class Loop {
       new CancellationScope(),
       () => this.progressAt,
       `session ${n} · loop ${s.taskName} · ${r.agent.kind}${s.attempts ? ` · attempt ${s.attempts + 1}` : ''}`,
+      onLoopHost(s),
     );
     if (end.kind === 'done' && end.result.lastLine) s.lastOutput = end.result.lastLine;
     const limits = { stallTimeoutMs: policy.stallTimeout, maxSessionTimeMs: policy.maxSessionTime };

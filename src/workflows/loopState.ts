@@ -37,6 +37,8 @@ export interface LoopCounters {
 
 export interface LoopState extends LoopCounters {
   taskName: string;
+  /** The host whose worker first ran the loop (its checkout is there); absent: any worker (no hosts). */
+  host?: string;
   workflowId: string;
   request: LoopRequest;
   status: LoopStatus;
@@ -68,6 +70,8 @@ export type Decision = { kind: 'retry' } | { kind: 'override'; note: string };
 
 export interface LoopStatusView extends LoopCounters {
   taskName: string;
+  /** The host the loop runs on (null: any worker). */
+  host: string | null;
   workflowId: string;
   mode: LoopRequest['mode'];
   status: LoopStatus;
@@ -265,6 +269,7 @@ export function toLoopStatus(state: LoopState): LoopStatusView {
   const dir = loopDir(r.repo, state.taskName);
   return {
     taskName: state.taskName,
+    host: state.host ?? null,
     workflowId: state.workflowId,
     mode: r.mode,
     status: state.status,

@@ -5,8 +5,11 @@ import { retryUpdate, skipUpdate, statusQuery } from '../../src/workflows/messag
 import { scenarioBuild, untilStatus } from '../support/builds';
 import { failoverScenario } from '../support/failover';
 import { addOrigin, branchHead, checkpointTrailers } from '../support/remote';
-import { branchSubjects, gitIn, makeRepo } from '../support/repo';
+import { branchSubjects, gitIn, makeRepo, tempDir, writeJson } from '../support/repo';
 import { TestEnv } from '../support/temporal';
+import { parseLoopRequest, startLoop } from '../../src/client/loops';
+import { loopStatusQuery } from '../../src/workflows/loopMessages';
+import { exited, startWorkerProcess } from '../support/workerProcess';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -67,5 +70,42 @@ describe('hosts own workspaces, checkpoints are pushed, a lost host is taken ove
       expect(branchSubjects(b.repo, b.label)).toEqual(['checkpoint-1: Step 1']);
       expect(existsSync(join(b.home, 'workspaces', b.label))).toBe(true);
     });
+  });
+
+  it('a loop stays on the host that first ran it: every session runs in that host\'s worker, none in the other\'s', async () => {
+    const repo = makeRepo();
+    const taskName = `hostloop-${Date.now()}`;
+    const say = (line: string) => ({ print: line });
+    const work = (line: string) => [{ append: { path: 'notes.txt', content: `${line}\n` } }, say(line)];
+    const scenario = writeJson(join(tempDir('hostloop'), 'scenario.json'), {
+      rules: [
+        { when: { session: 1 }, do: work('one') },
+        { when: { session: 2 }, do: work('two') },
+        { when: { session: 3 }, do: [...work('three'), say('<promise>DONE</promise>')] },
+      ],
+      otherwise: [{ exit: 9 }],
+    });
+    const taskQueue = env.taskQueue();
+    const address = process.env.TEMPORAL_ADDRESS as string;
+    const homes = { 'host-a': tempDir('home-a'), 'host-b': tempDir('home-b') };
+    const workers = Object.entries(homes).map(([host, home]) => startWorkerProcess({ address, home, taskQueue, host }));
+    try {
+      const request = parseLoopRequest({ taskName, task: 'Write three notes', repo, agent: { kind: 'scripted', scenario }, mode: 'lightweight', maxSessions: 5, policy: { stallTimeout: '1m' } });
+      const handle = await startLoop(env.client, request, { taskQueue });
+      const result = await handle.result();
+      expect(result).toMatchObject({ status: 'completed', sessions: 3 });
+      const view = await handle.query(loopStatusQuery);
+      const owner = view.host as keyof typeof homes;
+      expect(Object.keys(homes)).toContain(owner);
+      const other = owner === 'host-a' ? 'host-b' : 'host-a';
+      // Sessions leave their process records in the home of the worker that ran them.
+      expect(existsSync(join(homes[owner], 'builds', taskName))).toBe(true);
+      expect(existsSync(join(homes[other], 'builds', taskName))).toBe(false);
+    } finally {
+      for (const w of workers) {
+        w.kill('SIGTERM');
+        await exited(w);
+      }
+    }
   });
 });

@@ -219,6 +219,7 @@ async function status(client: Client, o: Options, positionals: string[]): Promis
   print(`  false      ${v.falseCompletionCount} false completion(s)${v.falseCompletions.length ? `, last in session ${v.falseCompletions[v.falseCompletions.length - 1]?.session}` : ''}`);
   print(`  cost       $${v.costUsd.toFixed(2)}`);
   print(`  files      ${v.dir}`);
+  if (v.host) print(`  host       ${v.host} (the loop's checkout is there; its sessions run there)`);
   if (v.lastCommit) print(`  commit     ${v.lastCommit.slice(0, 12)}`);
   if (v.waiting) print(`  WAITING    (${v.waiting.reason}) ${v.waiting.message.split('\n')[0]}`);
   if (v.lastOutput) print(`  agent      ${v.lastOutput.slice(0, 120)}`);
