@@ -7,6 +7,7 @@ import { HomeLayout } from './paths';
 import { runAgentSession } from './session';
 import type { NotifyInput, RecordInput, SessionInput, VerifyInput, WorkspaceInput } from './types';
 import { runVerification } from './verify';
+import { withFleetQuota } from './fleetQuota';
 import { deliverBuild } from './deliver';
 import { redactSecrets } from '../agents/redact';
 import type { SandboxMode } from '../agents/sandbox';
@@ -41,7 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     takeOverWorkspace: (input: TakeOverInput) => takeOverWorkspace(layout, deps.host, input),
     pushCheckpoint,
     // Results go into workflow history: the env file's values are masked there too.
-    runAgentSession: owned(async (input: SessionInput) => maskStrings(await runAgentSession(layout, input, workerEnv), redact)),
+    runAgentSession: owned(withFleetQuota(deps.home, async (input: SessionInput) => maskStrings(await runAgentSession(layout, input, workerEnv), redact))),
     runVerification: owned((input: VerifyInput) => runVerification(layout, input)),
     commitCheckpoint: owned((input: CommitInput) => commitCheckpoint(input)),
     stashWork,

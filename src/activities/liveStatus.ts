@@ -42,12 +42,15 @@ export function liveFromView(view: unknown): LiveStatus {
     : num(v.sessions) !== null
       ? `session ${v.sessions as number}`
       : null;
+  // A parked build says what it waits for: "waiting for the claude limit to reset at 03:10 UTC".
+  const waiting = v.waiting as { message?: unknown } | null | undefined;
+  const parkedFor = v.status === 'rate-limited' && typeof waiting?.message === 'string' ? waiting.message : null;
   return {
     status: typeof v.status === 'string' ? v.status : null,
     percent,
     // Builds report what their agents spent as `spentUsd`, loops as `costUsd`.
     costUsd: num(v.costUsd) ?? num(v.spentUsd),
-    detail,
+    detail: parkedFor ? [detail, parkedFor].filter(Boolean).join(' · ') : detail,
     lastOutput: typeof v.lastOutput === 'string' ? v.lastOutput : null,
     commits: checkpoints.length
       ? checkpoints.map((c) => c.commit).filter((c): c is string => typeof c === 'string')

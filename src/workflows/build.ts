@@ -77,6 +77,8 @@ export { progressInterval } from './buildSession';
 
 const git = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  // The activity heartbeats every second: a worker lost while preparing the worktree is noticed in 30 s, not 5 minutes.
+  heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidRepo'] },
 });
 

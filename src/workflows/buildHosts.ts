@@ -33,7 +33,8 @@ export abstract class BuildHosts extends BuildSessions {
   /** Workspace activities on the owning host, with `options` (the default: like the build's git steps). */
   protected onHost(options?: ActivityOptions): ReturnType<typeof proxyActivities<Activities>> {
     return proxyActivities<Activities>({
-      ...(options ?? { startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidRepo', 'StaleWorkspace'] } }),
+      // Heartbeating activities (src/activities/heartbeating.ts): a lost worker is noticed after the policy's heartbeat timeout.
+      ...(options ?? { startToCloseTimeout: '5 minutes', heartbeatTimeout: this.state.request.policy.heartbeatTimeout, retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidRepo', 'StaleWorkspace'] } }),
       ...this.route(),
     });
   }

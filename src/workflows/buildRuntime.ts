@@ -13,7 +13,7 @@ import type { SessionResult } from '../activities/types';
 import { rateLimitWait } from './rateLimit';
 import { keep, withReport } from './gate';
 import { renderCheckpointPaused } from '../model/seedReports';
-import { named, retryWaitMarker, timer, usageLimitMarker, wait } from './markers';
+import { clock, named, retryWaitMarker, timer, usageLimitMarker, wait } from './markers';
 import { NightshiftCostUsd, NightshiftStatus, NightshiftWaitReason } from './searchAttributes';
 import {
   addDevNote,
@@ -61,7 +61,7 @@ export abstract class BuildRuntime {
     const s = this.state;
     const { waitMs, wakeAt } = rateLimitWait(resetAt, s.request.policy.retryInterval, Date.now());
     const before = s.status;
-    s.waiting = { reason: 'rate-limited', step, message: `the agent's usage limit resets at ${wakeAt}; resuming then`, since: now() };
+    s.waiting = { reason: 'rate-limited', step, message: `waiting for the ${s.request.agent.kind} limit to reset at ${clock(wakeAt)}: the agent's usage limit resets at ${wakeAt}; resuming then`, since: now() };
     this.setStatus('rate-limited');
     await this.record();
     await this.notify('paused', `build ${s.label} is rate-limited at ${step}; resuming at ${wakeAt}`);
