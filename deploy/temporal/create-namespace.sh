@@ -21,3 +21,5 @@ echo "$existing" | grep -qw NightshiftWaitReason ||
   temporal operator search-attribute create --namespace default --name NightshiftWaitReason --type Keyword --address "$TEMPORAL_ADDRESS"
 echo "$existing" | grep -qw NightshiftCostUsd ||
   temporal operator search-attribute create --namespace default --name NightshiftCostUsd --type Double --address "$TEMPORAL_ADDRESS"
+echo "$existing" | grep -qw NightshiftHost ||
+  temporal operator search-attribute create --namespace default --name NightshiftHost --type Keyword --address "$TEMPORAL_ADDRESS"

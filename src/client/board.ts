@@ -71,7 +71,7 @@ export function rowFromBuildListing(b: BuildListing): BoardRow {
     progress: b.status === 'completed' ? 1 : null,
     lastLine: null,
     costUsd: b.costUsd ?? null,
-    host: null,
+    host: b.host ?? null,
     startedAt: b.startTime,
     finishedAt: b.closeTime,
     action: buildAction(b.label, b.status, b.waitReason ?? null),

@@ -16,6 +16,7 @@ import {
   NightshiftAgent,
   NightshiftCheckpoint,
   NightshiftCostUsd,
+  NightshiftHost,
   NightshiftLabel,
   NightshiftPriority,
   NightshiftStatus,
@@ -87,6 +88,7 @@ export interface BuildListing {
   agent?: string;
   waitReason?: string;
   costUsd?: number;
+  host?: string;
 }
 
 /** All builds from Temporal's visibility store: no worker needed, newest first. */
@@ -108,6 +110,7 @@ export async function listBuilds(client: Client, limit = 100): Promise<BuildList
       ...optional('agent', attrs.get(NightshiftAgent)),
       ...optional('waitReason', attrs.get(NightshiftWaitReason)),
       ...optional('costUsd', attrs.get(NightshiftCostUsd)),
+      ...optional('host', attrs.get(NightshiftHost)),
     });
     if (out.length >= limit) break;
   }

@@ -47,7 +47,7 @@ import {
 } from './messages';
 import { deliveryLine } from '../model/delivery';
 import { named, timer } from './markers';
-import { NightshiftAgent, NightshiftCheckpoint, NightshiftLabel, NightshiftStatus } from './searchAttributes';
+import { NightshiftAgent, NightshiftCheckpoint, NightshiftHost, NightshiftLabel, NightshiftStatus } from './searchAttributes';
 import {
   addDevNote,
   applyFeedback,
@@ -106,6 +106,7 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
     const startedLine = `build ${state.label} started: ${state.request.plan.title}`;
     if (!carried) await build.notify('started', first ? withReport(startedLine, renderBuildStarted(state, first.id)) : startedLine);
     state.workspace ??= await named(git.prepareWorkspace, `prepare worktree nightshift/${state.label}`, { label: state.label, repo: request.repo, baseRef: request.baseRef, remote: request.push ? request.remote : null });
+    if (state.workspace.host) upsertSearchAttributes([{ key: NightshiftHost, value: state.workspace.host }]);
     for (const checkpoint of build.remainingCheckpoints()) {
       await build.runCheckpoint(checkpoint);
       if (workflowInfo().continueAsNewSuggested) {

@@ -14,7 +14,7 @@ import { rateLimitWait } from './rateLimit';
 import { keep, withReport } from './gate';
 import { renderCheckpointPaused } from '../model/seedReports';
 import { clock, named, retryWaitMarker, timer, usageLimitMarker, wait } from './markers';
-import { NightshiftCostUsd, NightshiftStatus, NightshiftWaitReason } from './searchAttributes';
+import { NightshiftCostUsd, NightshiftHost, NightshiftStatus, NightshiftWaitReason } from './searchAttributes';
 import {
   addDevNote,
   buildBudget,
@@ -162,6 +162,7 @@ export abstract class BuildRuntime {
         { key: NightshiftStatus, value: status },
         { key: NightshiftWaitReason, value: s.waiting?.reason ?? null },
         { key: NightshiftCostUsd, value: s.spentUsd },
+        { key: NightshiftHost, value: s.workspace?.host ?? null },
       ]);
     }
     this.touch();

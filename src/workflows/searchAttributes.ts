@@ -9,6 +9,8 @@ export const NightshiftPriority = defineSearchAttributeKey('NightshiftPriority',
 export const NightshiftAgent = defineSearchAttributeKey('NightshiftAgent', SearchAttributeType.KEYWORD);
 /** Why a build or loop waits (`escalated`, `rate-limited`, ...); unset while it does not. */
 export const NightshiftWaitReason = defineSearchAttributeKey('NightshiftWaitReason', SearchAttributeType.KEYWORD);
+/** The host that owns the build's worktree (workers started with NIGHTSHIFT_HOST); unset without hosts. */
+export const NightshiftHost = defineSearchAttributeKey('NightshiftHost', SearchAttributeType.KEYWORD);
 /** Dollars spent so far, as the agents reported them. */
 export const NightshiftCostUsd = defineSearchAttributeKey('NightshiftCostUsd', SearchAttributeType.DOUBLE);
 
@@ -21,6 +23,7 @@ export const SEARCH_ATTRIBUTES = [
   NightshiftAgent,
   NightshiftWaitReason,
   NightshiftCostUsd,
+  NightshiftHost,
 ] as const;
 
 export const SEARCH_ATTRIBUTE_NAMES = SEARCH_ATTRIBUTES.map((a) => a.name);

@@ -88,8 +88,9 @@ describe('the board', () => {
       closeTime: null,
       waitReason: 'stalled',
       costUsd: 1.5,
+      host: 'box-a',
     });
-    expect(r).toMatchObject({ status: 'awaiting-human', reason: 'stalled', where: 'checkpoint 2', progress: null, costUsd: 1.5 });
+    expect(r).toMatchObject({ status: 'awaiting-human', reason: 'stalled', where: 'checkpoint 2', progress: null, costUsd: 1.5, host: 'box-a' });
     expect(r.action).toContain('nightshift retry auth');
     const loop = rowFromLoopListing({
       taskName: 'api',
