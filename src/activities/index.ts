@@ -15,6 +15,7 @@ import { maskStrings, secretValues, valueMasker } from '../worker/agentEnvFile';
 import { prepareWorkspace, stashWork } from './workspace';
 import { owned } from './owner';
 import type { PrepareLoopInput } from './loopFiles';
+import { heartbeating } from './heartbeating';
 import { pushCheckpoint } from './push';
 import { takeOverWorkspace, type TakeOverInput } from './takeover';
 import type { CommitInput } from './types';
@@ -38,14 +39,15 @@ export function createActivities(deps: ActivityDeps) {
   // Everything a session returns goes into workflow history: secret shapes and the env file's values are masked.
   const redact = (text: string): string => mask(redactSecrets(text));
   return {
-    prepareWorkspace: (input: WorkspaceInput) => prepareWorkspace(layout, input, deps.host),
+    // Git steps heartbeat (heartbeating.ts): a worker lost in the middle of one is noticed in seconds.
+    prepareWorkspace: heartbeating((input: WorkspaceInput) => prepareWorkspace(layout, input, deps.host)),
     takeOverWorkspace: (input: TakeOverInput) => takeOverWorkspace(layout, deps.host, input),
     pushCheckpoint,
     // Results go into workflow history: the env file's values are masked there too.
     runAgentSession: owned(withFleetQuota(deps.home, async (input: SessionInput) => maskStrings(await runAgentSession(layout, input, workerEnv), redact))),
     runVerification: owned((input: VerifyInput) => runVerification(layout, input)),
-    commitCheckpoint: owned((input: CommitInput) => commitCheckpoint(input)),
-    stashWork,
+    commitCheckpoint: owned(heartbeating((input: CommitInput) => commitCheckpoint(input))),
+    stashWork: heartbeating(stashWork),
     deliverBuild,
     recordProgress: async (input: RecordInput) => recordProgress(layout, input),
     notify: async (input: NotifyInput) => notify(layout, input),

@@ -1,17 +1,19 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { redactSecrets } from '../agents/redact';
 import type { HomeLayout } from './paths';
-import { killGroup } from './process';
+import { killGroup, killRecordedGroup, writePidRecord } from './process';
 import type { VerifyInput, VerifyResult, VerifyStepResult } from './types';
 
 const TAIL = 3000;
 
-function runStep(cwd: string, command: string, timeoutMs: number): Promise<{ code: number | null; timedOut: boolean; output: string }> {
+function runStep(cwd: string, command: string, timeoutMs: number, pidFile: string): Promise<{ code: number | null; timedOut: boolean; output: string }> {
   return new Promise((resolve) => {
     const child = spawn('sh', ['-c', command], { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A worker killed outright cannot stop its step: the next attempt finds the group here and kills it.
+    if (child.pid) writePidRecord(pidFile, { pgid: child.pid, program: 'sh', session: 0, startedAt: new Date().toISOString() });
     let output = '';
     const collect = (chunk: Buffer) => {
       output += chunk.toString('utf8');
@@ -43,9 +45,12 @@ function runStep(cwd: string, command: string, timeoutMs: number): Promise<{ cod
 export async function runVerification(layout: HomeLayout, input: VerifyInput): Promise<VerifyResult> {
   const results: VerifyStepResult[] = [];
   const log: string[] = [];
+  const pidFile = layout.pidFile(input.label, `checkpoint-${input.checkpointId}-verify`);
+  await killRecordedGroup(pidFile);
   for (const step of input.steps) {
     Context.current().heartbeat(step.name);
-    const r = await runStep(input.worktree, step.run, input.timeoutMs);
+    const r = await runStep(input.worktree, step.run, input.timeoutMs, pidFile);
+    rmSync(pidFile, { force: true });
     const passed = r.code === 0 && !r.timedOut;
     // Verification output goes into history and the next prompt: secrets are redacted first.
     const output = redactSecrets(r.output);

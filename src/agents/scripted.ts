@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SCRIPTED_FAILURE, ScriptedFailureSchema } from './scripted/scenario';
+import { SCRIPTED_COST, SCRIPTED_FAILURE, ScriptedFailureSchema } from './scripted/scenario';
 import { textParser } from './textParser';
 import type { AgentAdapter, OutputParser } from './types';
 
@@ -39,8 +39,14 @@ export function scriptedAgent(scenario?: string): AgentAdapter {
 export function scriptedParser(completionPromise: string, now: () => number = Date.now): OutputParser {
   const text = textParser(completionPromise);
   let failure: ReturnType<typeof ScriptedFailureSchema.safeParse>['data'];
+  let costUsd: number | null = null;
   return {
     line(line, stream) {
+      // `print: "nightshift-scripted-cost 0.25"`: the session's spend, as a real agent reports its usage.
+      if (line.startsWith(SCRIPTED_COST) && Number.isFinite(Number(line.slice(SCRIPTED_COST.length)))) {
+        costUsd = (costUsd ?? 0) + Number(line.slice(SCRIPTED_COST.length));
+        return;
+      }
       if (!line.startsWith(SCRIPTED_FAILURE)) return text.line(line, stream);
       let raw: unknown;
       try {
@@ -54,7 +60,7 @@ export function scriptedParser(completionPromise: string, now: () => number = Da
       text.line(parsed.data.message, stream);
     },
     result() {
-      const out = text.result();
+      const out = costUsd === null ? text.result() : { ...text.result(), costUsd };
       if (!failure) return out;
       const resetAt = failure.resetInSeconds === undefined ? null : new Date(now() + failure.resetInSeconds * 1000).toISOString();
       return { ...out, isError: true, failureClass: failure.class, failureMessage: failure.message, resetAt, sessionGone: failure.sessionGone === true };

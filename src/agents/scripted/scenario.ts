@@ -4,6 +4,9 @@ import { FAILURE_CLASSES } from '../types';
 /** The line the scripted agent prints for a `fail` action; its adapter's parser reads it back. */
 export const SCRIPTED_FAILURE = 'nightshift-scripted-failure ';
 
+/** A line the scripted agent's parser reads as spend in USD (`print` it): tests of cost without a real agent. */
+export const SCRIPTED_COST = 'nightshift-scripted-cost ';
+
 /** A failure as a real agent's parser would report it: class, message (the fix), reset time, a gone session. */
 export const ScriptedFailureSchema = z.object({
   class: z.enum(FAILURE_CLASSES),
