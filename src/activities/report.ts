@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { zonedTimeToUtc } from '../model/offHours';
 import type { QueueView } from '../workflows/queueState';
+import { type BuildDigest, buildDigest, renderDigest } from './digest';
 import { writeAtomic } from './files';
 import { type LiveStatus, liveStatus } from './liveStatus';
 import { money, took, whyWaiting } from './queueFiles';
@@ -29,6 +30,8 @@ export interface ReportBuild {
   startTime: string;
   closeTime: string | null;
   live: LiveStatus;
+  /** The morning digest's entry (digest.ts); absent when the build did not answer. */
+  digest?: BuildDigest | null;
 }
 
 const DAY = 86_400_000;
@@ -66,6 +69,8 @@ export function renderReport(input: ReportInput, builds: ReportBuild[], queues: 
     lines.push('', '## Failed or stopped today', '');
     failed.forEach((b, i) => lines.push(`${i + 1}. ${title(b)} — ${b.status} after ${took(durationOf(b))}`));
   }
+  const digests = [...closedToday, ...active].map((b) => b.digest).filter((d): d is BuildDigest => Boolean(d));
+  if (digests.length > 0) lines.push('', ...renderDigest(digests));
   lines.push('', '## Currently building', '');
   if (active.length === 0) lines.push('_(nothing building)_');
   active.forEach((b, i) => {
@@ -101,7 +106,8 @@ async function collect(client: Client, taskQueue: string, since: number): Promis
     const status = temporalStatus(wf.status.name);
     const closeTime = wf.closeTime?.toISOString() ?? null;
     if (closeTime && Date.parse(closeTime) < since) continue;
-    builds.push({ label: wf.workflowId.replace(/^build-/, ''), workflowId: wf.workflowId, status, startTime: wf.startTime.toISOString(), closeTime, live: await liveStatus(client, wf.workflowId) });
+    const digest = await buildDigest(client, wf.workflowId);
+    builds.push({ label: wf.workflowId.replace(/^build-/, ''), workflowId: wf.workflowId, status, startTime: wf.startTime.toISOString(), closeTime, live: await liveStatus(client, wf.workflowId), digest });
     if (builds.length >= 500) break;
   }
   const queues: QueueView[] = [];

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { NotifyInput } from './types';
+import { webhookBody } from './webhookBody';
 
 export interface WebhookResult {
   sent: boolean;
@@ -8,20 +9,20 @@ export interface WebhookResult {
 }
 
 /**
- * Posts a notification to `NIGHTSHIFT_WEBHOOK_URL` when the worker has one. The body carries the
- * message as `text` (Slack) and `content` (Discord), so either accepts it as is. The URL is read
+ * Posts a notification to `NIGHTSHIFT_WEBHOOK_URL` when the worker has one, its body shaped by
+ * `NIGHTSHIFT_WEBHOOK_FORMAT` (webhookBody.ts). The URL is read
  * from the worker's environment at call time and never enters workflow history (it is a secret).
  * A failed post throws a retryable failure: the workflow's retry policy decides when to give up.
  */
-export async function notifyWebhook(input: NotifyInput, url = process.env.NIGHTSHIFT_WEBHOOK_URL): Promise<WebhookResult> {
+export async function notifyWebhook(input: NotifyInput, url = process.env.NIGHTSHIFT_WEBHOOK_URL, format = process.env.NIGHTSHIFT_WEBHOOK_FORMAT): Promise<WebhookResult> {
   if (!url) return { sent: false };
-  const text = `[nightshift] ${input.event}: ${input.message}`.slice(0, 1900);
+  const body = webhookBody(input, format);
   let response: Response;
   try {
     response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text, content: text, event: input.event, label: input.label }),
+      body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
   } catch (err) {

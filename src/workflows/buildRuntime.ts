@@ -13,6 +13,7 @@ import type { SessionResult } from '../activities/types';
 import { rateLimitWait } from './rateLimit';
 import { keep, withReport } from './gate';
 import { renderCheckpointPaused } from '../model/seedReports';
+import { actCommand } from '../model/digest';
 import { clock, named, retryWaitMarker, timer, usageLimitMarker, wait } from './markers';
 import { NightshiftCostUsd, NightshiftHost, NightshiftStatus, NightshiftWaitReason } from './searchAttributes';
 import {
@@ -119,7 +120,7 @@ export abstract class BuildRuntime {
     s.pendingDecision = null;
     // Seed 001's report for the person: the caller's (verification failed) or "Build Paused" at this position.
     const text = report ?? keep(s, 'checkpoint_paused', s.position.checkpoint, renderCheckpointPaused(s, `Waiting for a decision (${reason}) at ${step}: ${message}\n\nDecide with \`nightshift retry|override|skip ${s.label}\`.`));
-    await this.notify('escalated', withReport(`build ${s.label} needs a decision (${reason}) at ${step}: ${message}`, text));
+    await this.notify('escalated', withReport(`build ${s.label} needs a decision (${reason}) at ${step}: ${message}\nto act: ${actCommand(s.label, reason)}`, text));
     s.waiting = { reason, step, message, since: now() };
     this.setStatus('awaiting-human');
     await this.record();
