@@ -18,7 +18,7 @@ import type { SessionInput, SessionResult } from './types';
 export interface WorkerAgentEnv {
   env?: Record<string, string>;
   mask?: (text: string) => string;
-  /** The sandbox for requests that name none (`nightshift worker --sandbox`, NIGHTSHIFT_SANDBOX; default none). */
+  /** The sandbox for requests that name none (`nightshift worker --sandbox`, NIGHTSHIFT_SANDBOX; default auto). */
   sandbox?: SandboxMode;
 }
 

@@ -10,11 +10,11 @@ import type { HomeLayout } from './paths';
 import { prepareSandbox } from './sandboxSetup';
 import type { SessionInput, SessionResult } from './types';
 
-/** The worker's default for requests that do not name a mode: `nightshift worker --sandbox`, NIGHTSHIFT_SANDBOX, else none. */
+/** The worker's default for requests that do not name a mode: `nightshift worker --sandbox`, NIGHTSHIFT_SANDBOX, else auto. */
 export function workerSandboxDefault(given?: SandboxMode): SandboxMode {
   if (given) return given;
   const fromEnv = process.env.NIGHTSHIFT_SANDBOX;
-  return fromEnv === 'bwrap' || fromEnv === 'none' || fromEnv === 'auto' ? fromEnv : 'none';
+  return fromEnv === 'bwrap' || fromEnv === 'none' || fromEnv === 'auto' ? fromEnv : 'auto';
 }
 
 export interface SessionSandbox {

@@ -6,7 +6,7 @@ export const sandboxFlag = { sandbox: z.enum(SANDBOX_MODES).optional(), 'no-netw
 export const sandboxSpec = { sandbox: { type: 'string' }, 'no-network': { type: 'boolean' } } as const;
 export const sandboxOption = `  --sandbox MODE          auto | bwrap | none: run the agent in a bubblewrap sandbox (auto: when bwrap is
                           installed, else unsandboxed with a warning). Default: the worker's (--sandbox,
-                          NIGHTSHIFT_SANDBOX, else none). See docs/security.md
+                          NIGHTSHIFT_SANDBOX, else auto). See docs/security.md
   --no-network            the agent runs without a network (only for agents that need no API)`;
 
 /** The agent spec's sandbox fields from the flags; only what was given goes in. */

@@ -14,7 +14,7 @@ export interface NightshiftWorkerOptions {
   maxCachedWorkflows?: number;
   /** Variables for every agent on this worker (its NIGHTSHIFT_AGENT_ENV_FILE); never sent to Temporal. */
   agentEnv?: Record<string, string>;
-  /** The agent sandbox for requests that name none; default NIGHTSHIFT_SANDBOX, else none (docs/security.md). */
+  /** The agent sandbox for requests that name none; default NIGHTSHIFT_SANDBOX, else auto (docs/security.md). */
   sandbox?: SandboxMode;
   /** This worker's host (NIGHTSHIFT_HOST): workspaces it prepares are its own (src/worker/host.ts). */
   host?: string;

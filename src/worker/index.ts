@@ -50,7 +50,7 @@ export async function runWorker(
   if (envFile) log(`agent env file ${envFile}: ${Object.keys(agentEnv ?? {}).sort().join(', ') || 'no variables'} (values stay on this worker)`);
   const sandbox = workerSandboxDefault(options.sandbox);
   const bwrap = sandbox === 'none' ? undefined : await bwrapAvailable();
-  if (sandbox === 'none') log('agent sandbox: none by default (--sandbox none): agents run with everything this user can touch');
+  if (sandbox === 'none') log('agent sandbox: none (--sandbox none): agents run with everything this user can touch');
   else if (bwrap && 'problem' in bwrap) log(`agent sandbox: ${sandbox} by default, but ${bwrap.problem}${sandbox === 'auto' ? ': agents run unsandboxed' : ': builds that need it wait for you'}`);
   else log(`agent sandbox: ${sandbox} by default (bwrap ${bwrap && 'path' in bwrap ? bwrap.path : ''})`);
   log('Ctrl-C stops it; running agent sessions are cancelled and their processes killed.');

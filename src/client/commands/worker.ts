@@ -17,7 +17,7 @@ Options:
                     Agents also inherit the worker's own environment.
   --sandbox MODE    the agent sandbox for builds that name none: auto (bwrap when installed, else
                     unsandboxed with a warning in status), bwrap (builds wait for you without it:
-                    apt-get install bubblewrap), none. Default: NIGHTSHIFT_SANDBOX, else none.
+                    apt-get install bubblewrap), none. Default: NIGHTSHIFT_SANDBOX, else auto.
                     See docs/security.md.
   --host NAME       this machine's name among the workers (default NIGHTSHIFT_HOST, else the hostname):
                     the worker also polls <queue>@NAME, and the builds whose worktree it prepares run
