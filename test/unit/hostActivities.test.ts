@@ -45,7 +45,9 @@ describe('hosts: owner markers, pushes and takeovers', () => {
     expect(await remoteHead(ws.path, 'origin', ws.branch)).toEqual({ commit: c1.commit });
 
     // Someone else moves the remote branch: the next push is rejected, never forced.
+    // (its own commit: two fresh repos made in the same second have the same initial commit)
     const other = makeRepo();
+    gitIn(other, 'commit', '-q', '--allow-empty', '-m', 'someone else');
     gitIn(other, 'push', '-q', '--force', origin, `HEAD:refs/heads/${ws.branch}`);
     writeFileSync(join(ws.path, 'b.txt'), 'b\n');
     const c2 = await commitCheckpoint({ label: 'push', runId: 'r1', worktree: ws.path, checkpointId: '2', title: 'two' });
