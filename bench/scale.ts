@@ -106,7 +106,7 @@ async function wave(o: ScaleOptions, taskQueue: string, count: number, tag: stri
       writeFileSync(scenario, JSON.stringify({ rules: [{ when: { checkpoint: '1' }, times: 1, do: [{ write: { path: stamp, content: 'x' } }, tick, { edit: true }] }], otherwise: [tick, { edit: true }] }));
       const repo = makeRepo(dir);
       const label = `scale-${tag}-${i}-${Date.now() % 100000}`;
-      const entry = { label, name: `Scale ${i}`, description: 'Many builds at once on one worker', criteria: ['done'], addedAt: new Date().toISOString(), repo, kind: 'plan' as const, plan: plan(o.checkpoints) };
+      const entry = { label, name: `Scale ${i}`, description: 'Many builds at once on one worker', criteria: ['Every checkpoint has its commit on the build branch'], addedAt: new Date().toISOString(), repo, kind: 'plan' as const, plan: plan(o.checkpoints) };
       const answer = await enqueue(o.client, { entry, agent: { kind: 'scripted', scenario }, policy: { stallTimeout: '2m' } }, target);
       const returned = Date.now();
       if (!answer.building || !answer.workflowId) throw new Error(`${label} waits: ${answer.reasons.join('; ')}`);
