@@ -40,6 +40,8 @@ export interface BuildSummary {
 export interface DeliverInput {
   summary: BuildSummary;
   worktree: string;
+  /** The host that owns the worktree (hosts): the delivery runs there. */
+  host?: string;
   /** `--deliver` / config `deliver`: the command; absent: a pull request with gh when possible. */
   command?: string;
   /** The remote to push the branch to and open the pull request on. */

@@ -13,6 +13,7 @@ export function deliveryInput(state: BuildState): DeliverInput | null {
   return {
     summary: buildSummary(state),
     worktree: state.workspace.path,
+    ...(state.workspace.host ? { host: state.workspace.host } : {}),
     ...(state.request.deliver ? { command: state.request.deliver } : {}),
     remote: state.request.remote ?? 'origin',
     push: state.request.push ?? true,

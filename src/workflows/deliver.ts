@@ -1,5 +1,7 @@
+import { workflowInfo } from '@temporalio/workflow';
 import type { DeliverInput } from '../model/delivery';
 import { runDelivery } from './buildDelivery';
+import { DEFAULT_HOST_TIMEOUT_MS, hostRoute } from './hostRoute';
 import type { Delivery } from './state';
 
 /**
@@ -8,5 +10,7 @@ import type { Delivery } from './state';
  * and its result is what `status` shows after the build's own delivery.
  */
 export async function deliverWorkflow(input: DeliverInput): Promise<Delivery> {
-  return runDelivery(input);
+  // On the host that owns the worktree, when the build had one (a host that is gone: a failed delivery, said so).
+  const owner = input.host ? { label: input.summary.label, host: input.host, epoch: 1 } : undefined;
+  return runDelivery(input, hostRoute(workflowInfo().taskQueue, owner, DEFAULT_HOST_TIMEOUT_MS));
 }
