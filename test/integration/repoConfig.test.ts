@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { withRepoConfig } from '../../src/client/repoConfigFlags';
 import { PlanSchema } from '../../src/model/plan';
-import { retryUpdate, statusQuery } from '../../src/workflows/messages';
+import { retryUpdate, skipUpdate, statusQuery } from '../../src/workflows/messages';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { untilStatus } from '../support/builds';
 import { TestEnv } from '../support/temporal';
@@ -110,5 +110,24 @@ it('a failing setup waits for the person with its output; retry runs it again', 
     expect(done.status).toBe('completed');
     expect(done.sessions).toBeGreaterThan(0);
     expect(existsSync(join(done.worktree as string, 'work'))).toBe(true);
+  });
+});
+
+it('skip goes on without the setup, leaving a DevNote', async () => {
+  const repo = repoWithConfig({ setup: ['echo cannot reach the registry >&2; exit 3'] });
+  const label = `cfg-skip-${process.pid}-${Date.now() % 100000}`;
+  const request = requestFor(repo, label, samplePlan(1));
+  const taskQueue = env.taskQueue();
+  const { worker } = await env.worker({ taskQueue });
+  await worker.runUntil(async () => {
+    const handle = await startBuild(env.client, request, { taskQueue });
+    const waiting = await untilStatus(handle, (v) => v.reason === 'setup-failed', 'setup-failed');
+    expect(waiting.waiting?.message).toContain('cannot reach the registry');
+    expect(waiting.waiting?.message).toContain('(exit 3)');
+    await handle.executeUpdate(skipUpdate, { args: [{ note: 'the registry is down tonight; the plan needs no packages' }] });
+    await handle.result();
+    const done = await handle.query(statusQuery);
+    expect(done.status).toBe('completed');
+    expect(done.devNotes.map((n) => n.content)).toContain('setup not done (skip): the registry is down tonight; the plan needs no packages');
   });
 });
