@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { buildStatus, parseBuildRequest, startBuild } from '../../src/client/builds';
@@ -18,6 +18,9 @@ import { TestEnv } from '../support/temporal';
  * the GitHub remote (url.<bare>.insteadOf). A failed delivery leaves the build completed and is run
  * again by `nightshift deliver LABEL` (the deliver-<label> workflow).
  */
+const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
+const queues = new Map<string, string>();
+const taskQueueOf = (handle: { workflowId: string }) => queues.get(handle.workflowId) as string;
 let env: TestEnv;
 beforeAll(async () => {
   env = await TestEnv.connect();
@@ -40,7 +43,11 @@ async function build(repo: string, extra: Partial<BuildRequestInput>, scenario: 
   });
   const taskQueue = env.taskQueue();
   const { worker } = await env.worker({ taskQueue });
-  await worker.runUntil(async () => fn(await startBuild(env.client, request, { taskQueue }), label));
+  await worker.runUntil(async () => {
+    const handle = await startBuild(env.client, request, { taskQueue });
+    queues.set(handle.workflowId, taskQueue);
+    await fn(handle, label);
+  });
 }
 
 /** A delivery script: saves its stdin, prints some lines and a URL, or fails while `failFile` exists. */
@@ -91,7 +98,21 @@ it('a failed delivery leaves the build completed; nightshift deliver runs it aga
     expect(view.status).toBe('completed');
     expect(view.delivery?.state).toBe('failed');
     expect(view.delivery?.error).toContain('exit 7: review service down');
+    // The CLI says so, and runs it again (the deliver-<label> workflow) once the cause is fixed.
+    // Not spawnSync: the worker in this process must answer the CLI's queries meanwhile.
+    const cli = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string }>((resolve) =>
+        execFile(process.execPath, [CLI, ...args], { env: { ...process.env, NIGHTSHIFT_TASK_QUEUE: taskQueueOf(handle) }, timeout: 60_000 }, (err, stdout) =>
+          resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout }),
+        ),
+      );
+    expect((await cli('status', label)).stdout).toContain(`delivery   failed: sh ${script}: exit 7: review service down`);
+    expect((await cli('deliver', label)).status).toBe(1);
     execFileSync('rm', [failFile]);
+    const viaCli = await cli('deliver', label);
+    expect(viaCli.status).toBe(0);
+    expect(viaCli.stdout).toBe(`${label}: delivery: https://reviews.example.test/builds/42 (delivery command)\n`);
+    expect((await cli('status', label)).stdout).toContain('delivery   https://reviews.example.test/builds/42 (delivery command)');
     const again = await deliverAgain(env.client, label);
     expect(again).toMatchObject({ state: 'delivered', via: 'command', url: 'https://reviews.example.test/builds/42' });
     const latest = await withLatestDelivery(env.client, await buildStatus(env.client, label));
