@@ -6,9 +6,9 @@ import type { SessionInput, SessionResult } from './types';
 /**
  * Fleet quota: one usage limit per agent per host (the same credentials), recorded in the worker's
  * NIGHTSHIFT_HOME when a session hits it. Every later session of that agent on this host parks until
- * the reset without starting the agent, instead of each hitting the limit in turn. Sessions already
- * running when the limit is hit are not stopped: each parks when it hits the limit itself. To go on
- * before the reset (other credentials), delete NIGHTSHIFT_HOME/quota/<agent>.json.
+ * the reset without starting the agent, and sessions running meanwhile stop their agent and park
+ * (`quotaWatch`), instead of each hitting the limit in turn. To go on before the reset (other
+ * credentials), delete NIGHTSHIFT_HOME/quota/<agent>.json.
  */
 const QuotaSchema = z.object({ agent: z.string(), resetAt: z.string(), label: z.string(), at: z.string() });
 export type QuotaRecord = z.infer<typeof QuotaSchema>;
@@ -61,7 +61,7 @@ function parked(input: SessionInput, q: QuotaRecord): SessionResult {
     agentSessionId: input.resumeSessionId ?? input.agentSessionId ?? null,
     model: null,
     failureClass: 'rate-limited',
-    failureMessage: `waiting for the ${q.agent} limit to reset at ${resetClock(q.resetAt)} (hit by build ${q.label} on this host); the agent was not started`,
+    failureMessage: parkedMessage(q, false),
     resetAt: q.resetAt,
   };
 }
@@ -79,4 +79,21 @@ export function withFleetQuota(home: string, run: (input: SessionInput) => Promi
     }
     return result;
   };
+}
+
+/**
+ * For a running session: the limit another build on this host hit after this session started (its
+ * agent shares the credentials, so it is about to hit it too): the session stops its agent and parks.
+ */
+export function quotaWatch(home: string, input: Pick<SessionInput, 'agent' | 'label'>, startedMs: number): () => QuotaRecord | null {
+  return () => {
+    const q = readQuota(home, input.agent.kind);
+    if (!q || q.label === input.label) return null;
+    return Date.parse(q.at) >= startedMs && Date.parse(q.resetAt) > Date.now() ? q : null;
+  };
+}
+
+/** The message of a session stopped (or not started) for the host's limit. */
+export function parkedMessage(q: QuotaRecord, started: boolean): string {
+  return `waiting for the ${q.agent} limit to reset at ${resetClock(q.resetAt)} (hit by build ${q.label} on this host); ${started ? 'the agent was stopped' : 'the agent was not started'}`;
 }

@@ -11,6 +11,7 @@ import { progressSignal } from '../workflows/messages';
 import { type HomeLayout, pad } from './paths';
 import { clearInterruptedThread, interruptedThreadFile, readInterruptedThread, readThreadUsage, threadUsageFile, writeInterruptedThread, writeThreadUsage } from './agentThreads';
 import { killGroup, killRecordedGroup, spawnGroup, writePidRecord } from './process';
+import { parkedMessage, type QuotaRecord, quotaWatch } from './fleetQuota';
 import { refusedSession, sessionSandbox } from './sessionSandbox';
 import type { SessionInput, SessionResult } from './types';
 
@@ -188,6 +189,9 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
   let latest: string | undefined;
   let overBudget = false;
   let authStopped = false;
+  // Another build of this agent on this host hit its usage limit: stop and park until the reset (fleetQuota.ts).
+  const fleetLimit = quotaWatch(layout.home, input, started);
+  const parked: { by: QuotaRecord | null } = { by: null };
   const beat = setInterval(() => {
     ctx.heartbeat({ session, bytes, lastLine: latest?.slice(0, 300) });
     const seen = parser.result();
@@ -201,6 +205,10 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
     if (seen.failureClass === 'auth' && !authStopped) {
       authStopped = true;
       transcript.write(`# the agent cannot log in: stopping it (${seen.failureMessage ?? 'auth'})\n`);
+      void killGroup(proc.pid);
+    }
+    if (!parked.by && (parked.by = fleetLimit())) {
+      transcript.write(`# ${parkedMessage(parked.by, true)}\n`);
       void killGroup(proc.pid);
     }
     if (pendingLine !== undefined && Date.now() - lastSignalAt >= input.progressEveryMs) sendProgress();
@@ -219,7 +227,7 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
     clearInterruptedThread(interruptedFile);
     transcript.end(`\n# exited ${exit.signal ? `by ${exit.signal}` : `with ${exit.code}`} after ${Date.now() - started}ms\n`);
     const overSpent = input.maxBudgetUsd !== undefined && (parsed.costUsd ?? 0) > input.maxBudgetUsd;
-    const failureClass = overBudget || overSpent ? 'budget-exceeded' : classifyExit(parsed, exit.code, exit.signal);
+    const failureClass = overBudget || overSpent ? 'budget-exceeded' : parked.by ? 'rate-limited' : classifyExit(parsed, exit.code, exit.signal);
     return {
       session,
       ok: failureClass === null,
@@ -237,8 +245,8 @@ export async function runAgentSession(layout: HomeLayout, input: SessionInput, w
       agentSessionId: parsed.sessionId ?? resumeSessionId ?? input.agentSessionId ?? null,
       model: parsed.model,
       failureClass,
-      failureMessage: parsed.failureMessage ?? (overBudget || overSpent ? `spent more than the session budget of $${input.maxBudgetUsd}` : null),
-      resetAt: parsed.resetAt,
+      failureMessage: parked.by ? parkedMessage(parked.by, true) : (parsed.failureMessage ?? (overBudget || overSpent ? `spent more than the session budget of $${input.maxBudgetUsd}` : null)),
+      resetAt: parked.by?.resetAt ?? parsed.resetAt,
       ...(parsed.sessionGone ? { sessionGone: true } : {}),
     };
   } catch (e) {

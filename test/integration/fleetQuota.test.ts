@@ -61,3 +61,30 @@ it('a limit hit by one build parks the other build of the same agent on the host
     expect(Date.parse(record.resetAt)).toBeGreaterThan(Date.parse(bParkedAt));
   });
 });
+
+it('a running session of another build stops its agent and parks when the limit is hit', async () => {
+  const dir = tempDir('quota');
+  const taskQueue = env.taskQueue();
+  const { worker } = await env.worker({ taskQueue });
+  const [runner, limiter] = [`quota-run-${process.pid}`, `quota-hit-${process.pid}`];
+  const request = (label: string, scenario: unknown) =>
+    parseBuildRequest({
+      label,
+      repo: makeRepo(),
+      plan: samplePlan(1),
+      agent: { kind: 'scripted', scenario: writeJson(join(dir, `${label}.json`), scenario) },
+      policy: { maxAttempts: 2, retryInterval: '1s', stallTimeout: '1m' },
+    });
+  // The first session runs for a minute (it would hit the limit itself); the next one is quick.
+  const long = request(runner, { rules: [{ times: 1, do: [{ tick: { every: 500, count: 120, text: 'working' } }, { edit: true }] }] });
+  const hits = request(limiter, { rules: [{ when: { session: 1 }, do: [{ fail: { class: 'rate-limited', message: 'usage limit reached', resetInSeconds: 6 } }] }] });
+  await worker.runUntil(async () => {
+    const r = await startBuild(env.client, long, { taskQueue });
+    await untilStatus(r, (v) => (v.lastOutput ?? '').startsWith('working'), 'runner session running');
+    const h = await startBuild(env.client, hits, { taskQueue });
+    const parked = await untilStatus(r, (v) => v.status === 'rate-limited', 'runner parked', 20_000);
+    expect(parked.attempts.at(-1)?.error).toContain(`hit by build ${limiter} on this host); the agent was stopped`);
+    await Promise.all([r.result(), h.result()]);
+    expect((await r.query(statusQuery)).status).toBe('completed');
+  });
+});
