@@ -2,24 +2,26 @@
  * Masks credentials before agent output is stored or shown: agents run with API keys in their
  * environment and happily print them (`env`, `cat .env`, failing curl commands).
  *
- * Every pattern starts with a literal or a word boundary and uses bounded or single-pass character
- * classes, so a multi-megabyte line costs one linear scan per pattern, never a backtracking blow-up.
+ * Every pattern starts with a literal or a word boundary and every repetition is bounded (4096
+ * characters at most: no credential is longer), so a multi-megabyte line costs one linear scan per
+ * pattern and never overflows the regular expression engine's backtracking stack (an unbounded
+ * `[A-Za-z0-9]{20,}` over 5 MB of letters does: "Maximum call stack size exceeded").
  */
 
 const REDACTED = '[REDACTED]';
 
 /** Well-known token shapes; each is replaced whole. Ordered specific-first (`sk-ant-` before `sk-`). */
 const TOKEN_PATTERNS: readonly RegExp[] = [
-  /\bsk-ant-[A-Za-z0-9_-]{10,}/g,
-  /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}/g,
-  /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})/g,
+  /\bsk-ant-[A-Za-z0-9_-]{10,4096}/g,
+  /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,4096}/g,
+  /\b(?:gh[pousr]_[A-Za-z0-9]{20,4096}|github_pat_[A-Za-z0-9_]{20,4096})/g,
   /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g,
-  /\bxox[baprs]-[A-Za-z0-9-]{10,}/g,
+  /\bxox[baprs]-[A-Za-z0-9-]{10,4096}/g,
   /\bAIza[0-9A-Za-z_-]{35}/g,
-  /\bgithub_pat_[A-Za-z0-9_]{20,}/g,
-  /\bglpat-[A-Za-z0-9_-]{20,}/g,
-  /\bhf_[A-Za-z0-9]{30,}/g,
-  /\bxapp-[A-Za-z0-9-]{10,}/g,
+  /\bgithub_pat_[A-Za-z0-9_]{20,4096}/g,
+  /\bglpat-[A-Za-z0-9_-]{20,4096}/g,
+  /\bhf_[A-Za-z0-9]{30,4096}/g,
+  /\bxapp-[A-Za-z0-9-]{10,4096}/g,
 ];
 
 /**
@@ -35,10 +37,10 @@ const PRIVATE_KEY_BEGIN = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----/;
 const PRIVATE_KEY_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY( BLOCK)?-----/;
 
 /** `Authorization: <scheme> <credentials>` and `Proxy-Authorization`, whatever the scheme (Basic, token, ...). */
-const AUTHORIZATION_HEADER = /\b((?:Proxy-)?Authorization["']?\s*[:=]\s*["']?)(?:(Bearer|Basic|Token|Bot|Digest|AWS4-HMAC-SHA256)\s+)?[^\s"',;]{4,}(?:[^\n"']{0,2000})?/gi;
+const AUTHORIZATION_HEADER = /\b((?:Proxy-)?Authorization["']?\s*[:=]\s*["']?)(?:(Bearer|Basic|Token|Bot|Digest|AWS4-HMAC-SHA256)\s+)?[^\s"',;]{4,4096}(?:[^\n"']{0,2000})?/gi;
 
 /** `Authorization: Bearer <token>`: the scheme stays so the line still reads as what it was. */
-const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
+const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,4096}/gi;
 
 /**
  * `NAME=value`, `NAME: value`, `"name": "value"` where NAME has a secret-ish word. The scan is anchored
