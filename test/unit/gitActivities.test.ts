@@ -33,7 +33,8 @@ describe('workspace and commit activities', () => {
     const first = await commitCheckpoint(input);
     const second = await commitCheckpoint(input);
     expect(first.created).toBe(true);
-    expect(second).toEqual({ commit: first.commit, created: false });
+    expect(second).toEqual({ commit: first.commit, created: false, files: [{ status: 'A', path: 'feature.txt' }] });
+    expect(first.files).toEqual(second.files);
     expect(gitIn(repo, 'log', '--format=%s', 'main..nightshift/idem')).toBe('checkpoint-1: First step');
     expect(await findCheckpointCommit(ws.path, 'run-1', '1')).toBe(first.commit);
     // Another run of the same label (a new build) commits its own checkpoint 1.
