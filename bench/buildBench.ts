@@ -7,7 +7,7 @@ import type { Worker } from '@temporalio/worker';
 import { processAlive } from '../src/activities/process';
 import { scriptedAgentPath } from '../src/agents/scripted';
 import { parseBuildRequest, startBuild } from '../src/client/builds';
-import { pauseSignal, resumeSignal, statusQuery } from '../src/workflows/messages';
+import { pauseSignal, resumeSignal, statusQuery } from '../src/workflows/build/messages';
 
 const identity = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@localhost' };
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { enqueue, setQueuePolicy } from '../src/client/queue';
-import { queueWorkflowId } from '../src/workflows/queueMessages';
+import { queueWorkflowId } from '../src/workflows/queue/messages';
 import { makeRepo, median, percentile } from './buildBench';
 
 const CLI = join(__dirname, '..', 'src', 'client', 'index.js');

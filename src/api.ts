@@ -12,10 +12,10 @@ import { cancelBuild, steerBuild } from './client/steer';
 import type { LoopRequestInput } from './model/loopRequest';
 import type { Pause } from './model/payloads';
 import type { BuildRequestInput } from './model/request';
-import type { BuildResult } from './workflows/build';
-import type { LoopStatusView } from './workflows/loopState';
-import type { EnqueueAnswer, EnqueueRequest } from './workflows/queueMessages';
-import type { BuildStatusView } from './workflows/state';
+import type { BuildResult } from './workflows/build/build';
+import type { LoopStatusView } from './workflows/loop/state';
+import type { EnqueueAnswer, EnqueueRequest } from './workflows/queue/messages';
+import type { BuildStatusView } from './workflows/build/state';
 
 /**
  * Nightshift for scripts: start builds and loops, queue entries, read status and steer, with the

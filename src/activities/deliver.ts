@@ -6,7 +6,7 @@ import { splitArgv } from '../agents/argv';
 import { redactSecrets } from '../agents/redact';
 import { runUrl } from '../config/connection';
 import { type BuildSummary, type DeliverInput, lastUrl, prBody, prTitle } from '../model/delivery';
-import type { Delivery } from '../workflows/state';
+import type { Delivery } from '../workflows/build/state';
 import { git } from './git';
 
 const COMMAND_TIMEOUT_MS = 5 * 60_000;

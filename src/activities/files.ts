@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuildStatusView } from '../workflows/state';
+import type { BuildStatusView } from '../workflows/build/state';
 import type { HomeLayout } from './paths';
 import type { RecordInput } from './types';
 

@@ -5,8 +5,8 @@ import { Context } from '@temporalio/activity';
 import { runUrl } from '../config/connection';
 import { type BuildQueueViewEntry, renderBuildQueueMd } from '../model/buildQueueMd';
 import { formatDuration } from '../model/duration';
-import { DEFAULT_QUEUE } from '../workflows/queueMessages';
-import type { ActiveView, QueueView, WaitingView } from '../workflows/queueState';
+import { DEFAULT_QUEUE } from '../workflows/queue/messages';
+import type { ActiveView, QueueView, WaitingView } from '../workflows/queue/state';
 import { writeAtomic } from './files';
 import { type LiveStatus, liveStatus } from './liveStatus';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { zonedTimeToUtc } from '../model/offHours';
-import type { QueueView } from '../workflows/queueState';
+import type { QueueView } from '../workflows/queue/state';
 import { type BuildDigest, buildDigest, renderDigest } from './digest';
 import { writeAtomic } from './files';
 import { type LiveStatus, liveStatus } from './liveStatus';

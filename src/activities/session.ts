@@ -7,7 +7,7 @@ import { classifyExit } from '../agents/classify';
 import { lineRedactor, redactSecrets } from '../agents/redact';
 import type { SandboxMode } from '../agents/sandbox';
 import type { InvocationContext, OutputParser } from '../agents/types';
-import { progressSignal } from '../workflows/messages';
+import { progressSignal } from '../workflows/build/messages';
 import { type HomeLayout, pad } from './paths';
 import { clearInterruptedThread, interruptedThreadFile, readInterruptedThread, readThreadUsage, threadUsageFile, writeInterruptedThread, writeThreadUsage } from './agentThreads';
 import { killGroup, killRecordedGroup, spawnGroup, writePidRecord } from './process';

@@ -3,7 +3,7 @@ import type { FailureClass, Usage } from '../agents/types';
 import type { DevNoteCategory } from '../model/devNote';
 import type { AgentSpec } from '../model/request';
 import type { VerificationStep } from '../model/plan';
-import type { BuildStatusView } from '../workflows/state';
+import type { BuildStatusView } from '../workflows/build/state';
 
 export interface WorkspaceInput {
   label: string;

@@ -5,8 +5,8 @@
  */
 import type { BuildListing } from './builds';
 import type { LoopListing } from './loops';
-import type { LoopStatusView } from '../workflows/loopState';
-import type { BuildStatusView } from '../workflows/state';
+import type { LoopStatusView } from '../workflows/loop/state';
+import type { BuildStatusView } from '../workflows/build/state';
 
 export interface BoardRow {
   kind: 'build' | 'loop';

@@ -10,8 +10,8 @@ import { ConflictError, NotFoundError } from '../model/errors';
 import { type BuildRequest, type BuildRequestInput, BuildRequestSchema } from '../model/request';
 import { describeIssues } from '../model/zodIssues';
 import { InvalidDocumentError } from '../model/errors';
-import { buildWorkflow } from '../workflows/build';
-import { statusQuery } from '../workflows/messages';
+import { buildWorkflow } from '../workflows/build/build';
+import { statusQuery } from '../workflows/build/messages';
 import {
   NightshiftAgent,
   NightshiftCheckpoint,
@@ -21,8 +21,8 @@ import {
   NightshiftPriority,
   NightshiftStatus,
   NightshiftWaitReason,
-} from '../workflows/searchAttributes';
-import type { BuildStatusView } from '../workflows/state';
+} from '../workflows/shared/searchAttributes';
+import type { BuildStatusView } from '../workflows/build/state';
 
 export function buildWorkflowId(label: string): string {
   return `build-${label}`;

@@ -1,8 +1,8 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { ConflictError } from '../model/errors';
-import { deliveryInputQuery } from '../workflows/buildDelivery';
-import { deliverWorkflow } from '../workflows/deliver';
-import type { BuildStatusView, Delivery } from '../workflows/state';
+import { deliveryInputQuery } from '../workflows/build/delivery';
+import { deliverWorkflow } from '../workflows/deliver/deliver';
+import type { BuildStatusView, Delivery } from '../workflows/build/state';
 import { buildStatus, buildWorkflowId } from './builds';
 
 export function deliverWorkflowId(label: string): string {

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { buildWorkflowId } from './builds';
-import { statusQuery } from '../workflows/messages';
-import { TERMINAL, type BuildStatusView } from '../workflows/state';
+import { statusQuery } from '../workflows/build/messages';
+import { TERMINAL, type BuildStatusView } from '../workflows/build/state';
 import { print as printLine } from './cli';
 
 function describe(v: BuildStatusView): string {

@@ -10,10 +10,10 @@ import { taskQueue } from '../config/connection';
 import { ConflictError, InvalidDocumentError, NotFoundError } from '../model/errors';
 import { type LoopRequest, type LoopRequestInput, LoopRequestSchema, loopWorkflowId } from '../model/loopRequest';
 import { describeIssues } from '../model/zodIssues';
-import { loopWorkflow } from '../workflows/loop';
-import { LOOP_MEMO, loopStatusQuery } from '../workflows/loopMessages';
-import { initialLoopState, type LoopCounters, type LoopStatusView } from '../workflows/loopState';
-import { NightshiftLabel, NightshiftStatus } from '../workflows/searchAttributes';
+import { loopWorkflow } from '../workflows/loop/loop';
+import { LOOP_MEMO, loopStatusQuery } from '../workflows/loop/messages';
+import { initialLoopState, type LoopCounters, type LoopStatusView } from '../workflows/loop/state';
+import { NightshiftLabel, NightshiftStatus } from '../workflows/shared/searchAttributes';
 
 /** What each loop run keeps in its memo (see loopWorkflow's `publish`). */
 export interface LoopMemo {

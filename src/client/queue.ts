@@ -7,7 +7,7 @@ import {
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { taskQueue } from '../config/connection';
 import { ConflictError, NightshiftError, NotFoundError } from '../model/errors';
-import { queueWorkflow } from '../workflows/queue';
+import { queueWorkflow } from '../workflows/queue/queue';
 import { checkedPayload } from './payloads';
 import {
   DEFAULT_QUEUE,
@@ -18,8 +18,8 @@ import {
   queueQuery,
   queueWorkflowId,
   setPolicyUpdate,
-} from '../workflows/queueMessages';
-import type { QueuePolicyInput, QueueView } from '../workflows/queueState';
+} from '../workflows/queue/messages';
+import type { QueuePolicyInput, QueueView } from '../workflows/queue/state';
 
 /** `enqueue` refused the entry; `reasons` holds every one of them. Exit code 2, like bad input. */
 export class EnqueueRefusedError extends NightshiftError {

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { type LiveStatus, liveStatus } from '../activities/liveStatus';
 import { age, money, took, whyWaiting } from '../activities/queueFiles';
 import { runUrl } from '../config/connection';
-import type { ActiveView, Completion, QueueView } from '../workflows/queueState';
+import type { ActiveView, Completion, QueueView } from '../workflows/queue/state';
 import { print } from './cli';
 
 /**

@@ -4,8 +4,8 @@ import { taskQueue } from '../config/connection';
 import { ConflictError, NotFoundError } from '../model/errors';
 import { loopWorkflowId } from '../model/loopRequest';
 import type { AgentSpec } from '../model/request';
-import { loopWorkflow } from '../workflows/loop';
-import { NightshiftLabel, NightshiftStatus } from '../workflows/searchAttributes';
+import { loopWorkflow } from '../workflows/loop/loop';
+import { NightshiftLabel, NightshiftStatus } from '../workflows/shared/searchAttributes';
 import { parseLoopRequest } from './loops';
 
 /**

@@ -13,8 +13,8 @@ import {
   resumeUpdate,
   retryUpdate,
   skipUpdate,
-} from '../workflows/messages';
-import type { BuildStatusView } from '../workflows/state';
+} from '../workflows/build/messages';
+import type { BuildStatusView } from '../workflows/build/state';
 import { buildWorkflowId } from './builds';
 import { checkedPayload } from './payloads';
 

@@ -4,7 +4,7 @@
  * the build workflow computes the summary, the delivery activity renders and sends it.
  */
 import type { DevNote } from './devNote';
-import type { BuildState, CheckpointPush } from '../workflows/state';
+import type { BuildState, CheckpointPush } from '../workflows/build/state';
 
 export interface CheckpointSummary {
   id: string;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../workflows/shared/searchAttributes';
 import { cliType } from './searchAttributes';
 import { schemaSteps } from './postgresSchema';
 import { dynamicConfigYaml, SERVER_CONFIG_ENV, serverConfigYaml } from './serverConfig';

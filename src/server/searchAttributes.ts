@@ -2,7 +2,7 @@ import { type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { EnvironmentError } from '../model/errors';
 import { SearchAttributeType } from '@temporalio/common';
-import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../workflows/shared/searchAttributes';
 
 /** The attribute's type as `temporal` flags spell it. */
 export function cliType(type: SearchAttributeType): 'Keyword' | 'Double' {

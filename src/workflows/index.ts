@@ -1,5 +1,5 @@
-export { buildWorkflow } from './build';
-export { loopWorkflow } from './loop';
-export { queueWorkflow } from './queue';
-export { reportWorkflow } from './report';
-export { deliverWorkflow } from './deliver';
+export { buildWorkflow } from './build/build';
+export { loopWorkflow } from './loop/loop';
+export { queueWorkflow } from './queue/queue';
+export { reportWorkflow } from './report/report';
+export { deliverWorkflow } from './deliver/deliver';

@@ -1,6 +1,6 @@
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { createNightshiftWorker } from '../../src/worker/createWorker';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/build/messages';
 import { AIDER_TEST_MODEL, aiderAgentEnv, aiderBin, aiderHome } from '../support/aiderHome';
 import { untilStatus } from '../support/builds';
 import { OpenAIChatEndpoint, type RecordedRequest, wholeFile } from '../support/endpoints/openaiChat';

@@ -10,7 +10,7 @@ import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import type { AgentSpec } from '../../src/model/request';
 import { createNightshiftWorker } from '../../src/worker/createWorker';
-import { retryUpdate, statusQuery } from '../../src/workflows/messages';
+import { retryUpdate, statusQuery } from '../../src/workflows/build/messages';
 import { untilStatus } from '../support/builds';
 import { CODEX_KEY_VAR, CODEX_TEST_MODEL, codexAgentEnv, codexBin, codexHome, removeCodexHomes } from '../support/codexHome';
 import {

@@ -9,7 +9,7 @@ import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import type { AgentSpec } from '../../src/model/request';
 import { createNightshiftWorker } from '../../src/worker/createWorker';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/build/messages';
 import { untilStatus } from '../support/builds';
 import {
   type FunctionCall,

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/build/messages';
 import { untilStatus } from '../support/builds';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { TestEnv } from '../support/temporal';
-import { retryUpdate } from '../../src/workflows/messages';
+import { retryUpdate } from '../../src/workflows/build/messages';
 
 let env: TestEnv;
 beforeAll(async () => {

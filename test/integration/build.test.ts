@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { buildStatus, parseBuildRequest, startBuild } from '../../src/client/builds';
-import { statusQuery } from '../../src/workflows/messages';
-import type { BuildStatusView } from '../../src/workflows/state';
+import { statusQuery } from '../../src/workflows/build/messages';
+import type { BuildStatusView } from '../../src/workflows/build/state';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
 import { recordHistory } from '../support/histories';

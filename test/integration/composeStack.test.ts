@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { serverIsHealthy } from '../../src/server/devServer';
 import { serverPorts } from '../../src/server/serverConfig';
-import { SEARCH_ATTRIBUTES } from '../../src/workflows/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/shared/searchAttributes';
 import { ensureTemporalCli } from '../../src/server/temporalCli';
 import { ensureTemporalServer } from '../../src/server/temporalServerBinary';
 import { startPostgres, type TestPostgres } from '../support/postgres';

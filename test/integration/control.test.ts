@@ -11,7 +11,7 @@ import {
   retryUpdate,
   skipUpdate,
   statusQuery,
-} from '../../src/workflows/messages';
+} from '../../src/workflows/build/messages';
 import { readHome, scenarioBuild, untilStatus } from '../support/builds';
 import { branchSubjects, gitIn, hasContent } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';

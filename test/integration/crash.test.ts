@@ -7,7 +7,7 @@ import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { startDevServer } from '../../src/server/devServer';
 import { freePort } from '../../src/server/ports';
 import { createNightshiftWorker } from '../../src/worker/createWorker';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/build/messages';
 import { branchSubjects, hasContent, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
 import { exited, startWorkerProcess } from '../support/workerProcess';

@@ -5,7 +5,7 @@ import { buildStatus, parseBuildRequest, startBuild } from '../../src/client/bui
 import { deliverAgain, withLatestDelivery } from '../../src/client/delivery';
 import type { BuildSummary } from '../../src/model/delivery';
 import type { BuildRequestInput } from '../../src/model/request';
-import { overrideUpdate, statusQuery } from '../../src/workflows/messages';
+import { overrideUpdate, statusQuery } from '../../src/workflows/build/messages';
 import { untilStatus } from '../support/builds';
 import { branchHead } from '../support/remote';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';

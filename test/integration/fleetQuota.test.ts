@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { quotaFile } from '../../src/activities/fleetQuota';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/build/messages';
 import { untilStatus } from '../support/builds';
 import { makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { TestEnv } from '../support/temporal';

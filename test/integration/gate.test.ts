@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { feedbackUpdate, overrideUpdate, resumeSignal, skipSignal, statusQuery } from '../../src/workflows/messages';
-import type { BuildStatusView } from '../../src/workflows/state';
+import { feedbackUpdate, overrideUpdate, resumeSignal, skipSignal, statusQuery } from '../../src/workflows/build/messages';
+import type { BuildStatusView } from '../../src/workflows/build/state';
 import { readHome, scenarioBuild, untilStatus } from '../support/builds';
 import { branchSubjects, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { TestEnv } from '../support/temporal';

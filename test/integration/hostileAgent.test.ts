@@ -12,7 +12,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { TRANSCRIPT_MAX_BYTES } from '../../src/activities/session';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import type { BuildRequestInput } from '../../src/model/request';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/build/messages';
 import { gitIn, makeRepo, samplePlan, tempDir } from '../support/repo';
 import { PLANTED, PLANTED_PRIVATE_KEY } from '../support/secrets';
 import { eventually, TestEnv } from '../support/temporal';

@@ -1,14 +1,14 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { retryUpdate, skipUpdate, statusQuery } from '../../src/workflows/messages';
+import { retryUpdate, skipUpdate, statusQuery } from '../../src/workflows/build/messages';
 import { scenarioBuild, untilStatus } from '../support/builds';
 import { failoverScenario } from '../support/failover';
 import { addOrigin, branchHead, checkpointTrailers } from '../support/remote';
 import { branchSubjects, gitIn, makeRepo, tempDir, writeJson } from '../support/repo';
 import { TestEnv } from '../support/temporal';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
-import { loopStatusQuery } from '../../src/workflows/loopMessages';
+import { loopStatusQuery } from '../../src/workflows/loop/messages';
 import { exited, startWorkerProcess } from '../support/workerProcess';
 
 let env: TestEnv;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/build/messages';
 import { createNightshiftWorker } from '../../src/worker/createWorker';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { interrupt, serverPort, type ServerProcess, startPostgresServer, temporalServerPid, untilReady } from '../support/postgresServer';

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { enqueue, setQueuePolicy } from '../../src/client/queue';
 import type { QueueEntryInput } from '../../src/model/queueEntry';
-import { type EnqueueRequest, queueQuery, queueWorkflowId } from '../../src/workflows/queueMessages';
-import type { QueueView } from '../../src/workflows/queueState';
+import { type EnqueueRequest, queueQuery, queueWorkflowId } from '../../src/workflows/queue/messages';
+import type { QueueView } from '../../src/workflows/queue/state';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { TestEnv, eventually } from '../support/temporal';
 

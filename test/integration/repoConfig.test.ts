@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { withRepoConfig } from '../../src/client/repoConfigFlags';
 import { PlanSchema } from '../../src/model/plan';
-import { retryUpdate, skipUpdate, statusQuery } from '../../src/workflows/messages';
+import { retryUpdate, skipUpdate, statusQuery } from '../../src/workflows/build/messages';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { untilStatus } from '../support/builds';
 import { TestEnv } from '../support/temporal';

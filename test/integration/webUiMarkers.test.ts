@@ -3,7 +3,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
-import { retryUpdate } from '../../src/workflows/messages';
+import { retryUpdate } from '../../src/workflows/build/messages';
 import {
   NightshiftAgent,
   NightshiftCheckpoint,
@@ -11,7 +11,7 @@ import {
   NightshiftLabel,
   NightshiftStatus,
   NightshiftWaitReason,
-} from '../../src/workflows/searchAttributes';
+} from '../../src/workflows/shared/searchAttributes';
 import { scenarioBuild, untilStatus } from '../support/builds';
 import { makeRepo, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { processAlive } from '../../src/activities/process';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/build/messages';
 import { recordHistory } from '../support/histories';
 import { branchSubjects, gitIn, hasContent, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import type { BuildRequestInput } from '../../src/model/request';
-import { statusQuery } from '../../src/workflows/messages';
-import type { BuildStatusView } from '../../src/workflows/state';
+import { statusQuery } from '../../src/workflows/build/messages';
+import type { BuildStatusView } from '../../src/workflows/build/state';
 import { makeRepo, samplePlan, tempDir, writeJson } from './repo';
 import { eventually, type TestEnv } from './temporal';
 

@@ -7,8 +7,8 @@ import { SCRIPTED_COST } from '../../src/agents/scripted/scenario';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { enqueue, setQueuePolicy } from '../../src/client/queue';
 import type { ScriptedAction } from '../../src/agents/scripted/scenario';
-import { statusQuery } from '../../src/workflows/messages';
-import type { BuildStatusView } from '../../src/workflows/state';
+import { statusQuery } from '../../src/workflows/build/messages';
+import type { BuildStatusView } from '../../src/workflows/build/state';
 import { branchSubjects, hasContent, makeRepo, samplePlan, tempDir, writeJson } from './repo';
 import { eventually } from './temporal';
 

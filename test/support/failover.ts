@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { processAlive } from '../../src/activities/process';
 import { readOwner } from '../../src/activities/owner';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
-import { statusQuery } from '../../src/workflows/messages';
+import { statusQuery } from '../../src/workflows/build/messages';
 import { addOrigin, branchHead, checkpointTrailers } from './remote';
 import { hasContent, makeRepo, samplePlan, tempDir, writeJson } from './repo';
 import { eventually } from './temporal';

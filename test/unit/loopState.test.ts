@@ -22,8 +22,8 @@ import {
   toLoopStatus,
   validateLoopOverride,
   validateLoopRetry,
-} from '../../src/workflows/loopState';
-import { freshCounters, judgeSession } from '../../src/workflows/stepPolicy';
+} from '../../src/workflows/loop/state';
+import { freshCounters, judgeSession } from '../../src/workflows/shared/stepPolicy';
 
 const T0 = '2026-11-21T00:00:00.000Z';
 

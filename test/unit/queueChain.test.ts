@@ -1,5 +1,5 @@
 import type { QueueEntryInput } from '../../src/model/queueEntry';
-import type { EnqueueRequest } from '../../src/workflows/queueMessages';
+import type { EnqueueRequest } from '../../src/workflows/queue/messages';
 import {
   type QueueState,
   admission,
@@ -10,7 +10,7 @@ import {
   markStarted,
   prepareEnqueue,
   toQueueView,
-} from '../../src/workflows/queueState';
+} from '../../src/workflows/queue/state';
 import { samplePlan } from '../support/repo';
 
 const T0 = '2026-02-06T15:00:00.000Z';

@@ -2,7 +2,7 @@ import { liveFromView } from '../../src/activities/liveStatus';
 import { renderBuildStatusMd, renderQueueMd, took } from '../../src/activities/queueFiles';
 import { dayRange, renderReport } from '../../src/activities/report';
 import { parseBuildQueueMd } from '../../src/model/buildQueueMd';
-import { admission, buildEnded, enqueue, initialQueueState, markStarted, prepareEnqueue, toQueueView } from '../../src/workflows/queueState';
+import { admission, buildEnded, enqueue, initialQueueState, markStarted, prepareEnqueue, toQueueView } from '../../src/workflows/queue/state';
 import { samplePlan } from '../support/repo';
 
 const NOW = new Date('2026-02-06T15:00:00.000Z');

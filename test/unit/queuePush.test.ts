@@ -1,5 +1,5 @@
 import { EnqueueRequestSchema } from '../../src/model/payloads';
-import { initialQueueState, prepareEnqueue } from '../../src/workflows/queueState';
+import { initialQueueState, prepareEnqueue } from '../../src/workflows/queue/state';
 import { samplePlan } from '../support/repo';
 
 const entry = {

@@ -1,6 +1,6 @@
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import type { QueueEntryInput } from '../../src/model/queueEntry';
-import type { EnqueueRequest } from '../../src/workflows/queueMessages';
+import type { EnqueueRequest } from '../../src/workflows/queue/messages';
 import {
   type QueueState,
   admission,
@@ -23,7 +23,7 @@ import {
   validateFail,
   validateRemove,
   validateSetPolicy,
-} from '../../src/workflows/queueState';
+} from '../../src/workflows/queue/state';
 import { samplePlan } from '../support/repo';
 
 const T0 = '2026-02-06T15:00:00.000Z';

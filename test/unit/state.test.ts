@@ -1,6 +1,6 @@
 import { parseBuildRequest } from '../../src/client/builds';
-import { progressInterval } from '../../src/workflows/build';
-import { rateLimitWait } from '../../src/workflows/rateLimit';
+import { progressInterval } from '../../src/workflows/build/build';
+import { rateLimitWait } from '../../src/workflows/shared/rateLimit';
 import {
   applyFeedback,
   applyOverride,
@@ -19,7 +19,7 @@ import {
   validateResume,
   validateRetry,
   validateSkip,
-} from '../../src/workflows/state';
+} from '../../src/workflows/build/state';
 import { samplePlan } from '../support/repo';
 
 function fresh(extra: Record<string, unknown> = {}): BuildState {

@@ -1,6 +1,6 @@
 import type { SessionResult } from '../../src/activities/types';
 import type { FailureClass } from '../../src/agents/types';
-import { MAX_RATE_LIMIT_PARKS } from '../../src/workflows/rateLimit';
+import { MAX_RATE_LIMIT_PARKS } from '../../src/workflows/shared/rateLimit';
 import {
   afterPersonRetry,
   freshCounters,
@@ -10,7 +10,7 @@ import {
   type StepEnding,
   stepEnding,
   STUCK_REPEATS,
-} from '../../src/workflows/stepPolicy';
+} from '../../src/workflows/shared/stepPolicy';
 
 const ctx = { subject: 'checkpoint 1, task group a', maxAttempts: 3 };
 const limits = { stallTimeoutMs: 60_000, maxSessionTimeMs: 3_600_000 };

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { InvalidInputError } from '../../model/errors';
-import type { BuildStatusView } from '../../workflows/state';
+import type { BuildStatusView } from '../../workflows/build/state';
 import { type Command, type OptionSpec, oneLabel, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { cancelBuild, steerBuild } from '../steer';

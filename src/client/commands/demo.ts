@@ -9,7 +9,7 @@ import { connectionConfig, runUrl } from '../../config/connection';
 import { EnvironmentError } from '../../model/errors';
 import { type DevServer, serverIsHealthy, startDevServer } from '../../server/devServer';
 import { freePort, portIsFree } from '../../server/ports';
-import type { BuildStatusView } from '../../workflows/state';
+import type { BuildStatusView } from '../../workflows/build/state';
 import { ensureSearchAttributes } from '../../server/searchAttributes';
 import { ensureTemporalCli } from '../../server/temporalCli';
 import { createNightshiftWorker } from '../../worker/createWorker';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { nightshiftHome } from '../../config/connection';
 import { NotFoundError } from '../../model/errors';
-import { TERMINAL } from '../../workflows/state';
+import { TERMINAL } from '../../workflows/build/state';
 import { buildStatus } from '../builds';
 import { type Command, oneLabel, parseOptions } from '../cli';
 import { connect } from '../connect';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InvalidInputError } from '../../model/errors';
 import { OffHoursTextSchema, TimeZoneSchema } from '../../model/offHours';
 import { parseDuration } from '../../model/duration';
-import type { QueuePolicyInput } from '../../workflows/queueState';
+import type { QueuePolicyInput } from '../../workflows/queue/state';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { queueView, setQueuePolicy } from '../queue';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { approveUpdate, failUpdate, removeUpdate } from '../../workflows/queueMessages';
-import type { QueueView } from '../../workflows/queueState';
+import { approveUpdate, failUpdate, removeUpdate } from '../../workflows/queue/messages';
+import type { QueueView } from '../../workflows/queue/state';
 import { type Command, type OptionSpec, oneLabel, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { queueVerb } from '../queue';

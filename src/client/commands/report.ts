@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { taskQueue } from '../../config/connection';
 import { InvalidInputError } from '../../model/errors';
 import { TimeZoneSchema } from '../../model/offHours';
-import { reportWorkflow } from '../../workflows/report';
+import { reportWorkflow } from '../../workflows/report/report';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { runUrl } from '../../config/connection';
-import type { BuildStatusView } from '../../workflows/state';
+import type { BuildStatusView } from '../../workflows/build/state';
 import { buildStatus, type BuildListing, listBuilds } from '../builds';
 import { deliveryLine } from '../../model/delivery';
 import { withLatestDelivery } from '../delivery';

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type * as LogUpdate from 'log-update';
-import { loopStatusQuery } from '../../workflows/loopMessages';
-import { statusQuery } from '../../workflows/messages';
+import { loopStatusQuery } from '../../workflows/loop/messages';
+import { statusQuery } from '../../workflows/build/messages';
 import { type BoardRow, isFinished, plainLine, renderBoard, rowFromBuild, rowFromBuildListing, rowFromLoop, rowFromLoopListing, rowKey } from '../board';
 import { listBuilds } from '../builds';
 import { listLoops } from '../loops';

@@ -15,19 +15,19 @@ import {
   allHandlersFinished,
 } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { type Checkpoint, type TaskGroup, verificationSteps } from '../model/plan';
-import type { PayloadOf } from '../model/payloads';
-import { type BuildRequest, type BuildRequestInput, BuildRequestSchema } from '../model/request';
-import { type Activities, type BuildResult, now } from './buildRuntime';
-import { agentKey } from './buildSession';
-import { BuildHosts } from './buildHosts';
+import { type Checkpoint, type TaskGroup, verificationSteps } from '../../model/plan';
+import type { PayloadOf } from '../../model/payloads';
+import { type BuildRequest, type BuildRequestInput, BuildRequestSchema } from '../../model/request';
+import { type Activities, type BuildResult, now } from './runtime';
+import { agentKey } from './session';
+import { BuildHosts } from './hosts';
 import { settleAll } from './hostRoute';
-import { deliverCompleted, deliveryInput, deliveryInputQuery } from './buildDelivery';
-import { runSetup } from './buildSetup';
-import { afterPersonRetry, freshCounters, judgeSession } from './stepPolicy';
+import { deliverCompleted, deliveryInput, deliveryInputQuery } from './delivery';
+import { runSetup } from './setup';
+import { afterPersonRetry, freshCounters, judgeSession } from '../shared/stepPolicy';
 import { checkpointGate, keep, withReport } from './gate';
-import { renderBuildComplete, renderBuildStarted, renderCheckpointComplete, renderVerificationFailed, toVerificationLines } from '../model/seedReports';
-import { parseInput, signalPayload, updatePayload } from './inputs';
+import { renderBuildComplete, renderBuildStarted, renderCheckpointComplete, renderVerificationFailed, toVerificationLines } from '../../model/seedReports';
+import { parseInput, signalPayload, updatePayload } from '../shared/inputs';
 import {
   type HumanMessage,
   feedbackSignal,
@@ -45,9 +45,9 @@ import {
   skipUpdate,
   statusQuery,
 } from './messages';
-import { deliveryLine } from '../model/delivery';
-import { named, timer } from './markers';
-import { NightshiftAgent, NightshiftCheckpoint, NightshiftHost, NightshiftLabel, NightshiftStatus } from './searchAttributes';
+import { deliveryLine } from '../../model/delivery';
+import { named, timer } from '../shared/markers';
+import { NightshiftAgent, NightshiftCheckpoint, NightshiftHost, NightshiftLabel, NightshiftStatus } from '../shared/searchAttributes';
 import {
   addDevNote,
   applyFeedback,
@@ -72,8 +72,8 @@ import {
   validateSkip,
 } from './state';
 
-export type { BuildResult } from './buildRuntime';
-export { progressInterval } from './buildSession';
+export type { BuildResult } from './runtime';
+export { progressInterval } from './session';
 
 const git = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

@@ -1,7 +1,7 @@
 import { ActivityFailure, defineQuery, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { buildSummary, type DeliverInput } from '../model/delivery';
-import { type Activities, now } from './buildRuntime';
-import { named } from './markers';
+import { buildSummary, type DeliverInput } from '../../model/delivery';
+import { type Activities, now } from './runtime';
+import { named } from '../shared/markers';
 import type { BuildState, Delivery } from './state';
 
 /** What `nightshift deliver LABEL` needs to deliver a completed build again (answered by closed builds too). */

@@ -9,7 +9,7 @@
  *   pause            does not end the wait; after `resume` the build stops at its pause gate instead.
  */
 import { condition } from '@temporalio/workflow';
-import { type ReportKind, type SeedReport, keepReport, nextCheckpointAfter } from '../model/seedReports';
+import { type ReportKind, type SeedReport, keepReport, nextCheckpointAfter } from '../../model/seedReports';
 import { addDevNote, type BuildState, type Decision, type BuildStatus, type CheckpointProgress } from './state';
 
 function now(): string {

@@ -6,7 +6,7 @@
  */
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
-import { hostQueue } from '../model/hosts';
+import { hostQueue } from '../../model/hosts';
 
 /** Who owns a workspace: the host that prepared it, and which takeover that was (1 = the first). */
 export interface WorkspaceOwner {

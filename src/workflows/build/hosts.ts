@@ -1,10 +1,10 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/common';
-import type { PushProblem } from '../model/hosts';
-import { type Activities, now } from './buildRuntime';
-import { BuildSessions } from './buildSession';
+import type { PushProblem } from '../../model/hosts';
+import { type Activities, now } from './runtime';
+import { BuildSessions } from './session';
 import { DEFAULT_HOST_TIMEOUT_MS, hostGone, hostRoute, ownerOf } from './hostRoute';
-import { named, wait } from './markers';
+import { named, wait } from '../shared/markers';
 import { addDevNote, type CheckpointProgress } from './state';
 
 /** Takeovers run on the shared queue: any host with a worker may take the build. */

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Feedback, Override, Pause, Progress, Skip } from '../model/payloads';
+import type { Feedback, Override, Pause, Progress, Skip } from '../../model/payloads';
 import type { BuildStatusView } from './state';
 
 /**
@@ -12,7 +12,7 @@ import type { BuildStatusView } from './state';
  * handler parses its raw arguments there first, so a malformed raw signal is dropped with a warning
  * naming the field and a malformed update is refused by its validator.
  */
-export type { Feedback, Override, Pause, Progress, Skip } from '../model/payloads';
+export type { Feedback, Override, Pause, Progress, Skip } from '../../model/payloads';
 
 // `temporal workflow signal --name pause` may send no input at all: handlers accept undefined too.
 export const pauseSignal = defineSignal<[Pause]>('pause');

@@ -8,14 +8,14 @@ import {
   upsertSearchAttributes,
   ApplicationFailure,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
-import type { SessionResult } from '../activities/types';
-import { rateLimitWait } from './rateLimit';
+import type { createActivities } from '../../activities';
+import type { SessionResult } from '../../activities/types';
+import { rateLimitWait } from '../shared/rateLimit';
 import { keep, withReport } from './gate';
-import { renderCheckpointPaused } from '../model/seedReports';
-import { actCommand } from '../model/digest';
-import { clock, named, retryWaitMarker, timer, usageLimitMarker, wait } from './markers';
-import { NightshiftCostUsd, NightshiftHost, NightshiftStatus, NightshiftWaitReason } from './searchAttributes';
+import { renderCheckpointPaused } from '../../model/seedReports';
+import { actCommand } from '../../model/digest';
+import { clock, named, retryWaitMarker, timer, usageLimitMarker, wait } from '../shared/markers';
+import { NightshiftCostUsd, NightshiftHost, NightshiftStatus, NightshiftWaitReason } from '../shared/searchAttributes';
 import {
   addDevNote,
   buildBudget,

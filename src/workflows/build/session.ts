@@ -4,15 +4,15 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import { type Checkpoint, type TaskGroup } from '../model/plan';
-import { buildPrompt } from '../model/prompt';
-import { RESUMABLE_AGENTS } from '../model/request';
-import type { SessionResult } from '../activities/types';
-import { BuildRuntime } from './buildRuntime';
-import { type StepEnding, stepEnding } from './stepPolicy';
-import { runWatchedSession } from './watchedSession';
+import { type Checkpoint, type TaskGroup } from '../../model/plan';
+import { buildPrompt } from '../../model/prompt';
+import { RESUMABLE_AGENTS } from '../../model/request';
+import type { SessionResult } from '../../activities/types';
+import { BuildRuntime } from './runtime';
+import { type StepEnding, stepEnding } from '../shared/stepPolicy';
+import { runWatchedSession } from '../shared/watchedSession';
 import { DEFAULT_HOST_TIMEOUT_MS, hostRoute, ownerOf } from './hostRoute';
-import { sessionMarker } from './markers';
+import { sessionMarker } from '../shared/markers';
 import { type CheckpointProgress, takeFeedback } from './state';
 
 /** How a session ended (for the step policy) and, when the agent ran to an end, its result. */

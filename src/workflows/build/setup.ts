@@ -1,7 +1,7 @@
 import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from './buildRuntime';
-import { now } from './buildRuntime';
-import { named } from './markers';
+import type { Activities } from './runtime';
+import { now } from './runtime';
+import { named } from '../shared/markers';
 import { addDevNote, type BuildState, type Decision, type WaitReason } from './state';
 
 /** What the setup step needs from the build: its escalation (the person decides) and its progress file. */

@@ -3,10 +3,10 @@
  * continue-as-new. Every change goes through a small pure function here so tests can call it
  * directly; the workflow's handlers only call these.
  */
-import type { DevNote, DevNoteCategory } from '../model/devNote';
-import type { Plan } from '../model/plan';
-import type { FileChange, SeedReport, VerificationLine } from '../model/seedReports';
-import type { BuildRequest } from '../model/request';
+import type { DevNote, DevNoteCategory } from '../../model/devNote';
+import type { Plan } from '../../model/plan';
+import type { FileChange, SeedReport, VerificationLine } from '../../model/seedReports';
+import type { BuildRequest } from '../../model/request';
 import type { Feedback, Override, Pause, Skip } from './messages';
 
 export type BuildStatus =

@@ -1,8 +1,8 @@
 import { workflowInfo } from '@temporalio/workflow';
-import type { DeliverInput } from '../model/delivery';
-import { runDelivery } from './buildDelivery';
-import { DEFAULT_HOST_TIMEOUT_MS, hostRoute } from './hostRoute';
-import type { Delivery } from './state';
+import type { DeliverInput } from '../../model/delivery';
+import { runDelivery } from '../build/delivery';
+import { DEFAULT_HOST_TIMEOUT_MS, hostRoute } from '../build/hostRoute';
+import type { Delivery } from '../build/state';
 
 /**
  * `nightshift deliver LABEL`: delivers a completed (closed) build again, from the input its

@@ -15,13 +15,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ActivityOptions, SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import type { createActivities } from '../activities';
-import type { LoopSnapshot } from '../activities/loopFiles';
-import type { SessionResult } from '../activities/types';
-import { loopPrompt } from '../model/loopPrompt';
-import { type LoopRequest, type LoopRequestInput, LoopRequestSchema, type LoopStatus } from '../model/loopRequest';
-import type { PayloadOf } from '../model/payloads';
-import { progressInterval } from './build';
+import type { createActivities } from '../../activities';
+import type { LoopSnapshot } from '../../activities/loopFiles';
+import type { SessionResult } from '../../activities/types';
+import { loopPrompt } from '../../model/loopPrompt';
+import { type LoopRequest, type LoopRequestInput, LoopRequestSchema, type LoopStatus } from '../../model/loopRequest';
+import type { PayloadOf } from '../../model/payloads';
+import { progressInterval } from '../build/build';
 import {
   LOOP_MEMO,
   loopOverrideSignal,
@@ -29,7 +29,7 @@ import {
   loopRetrySignal,
   loopRetryUpdate,
   loopStatusQuery,
-} from './loopMessages';
+} from './messages';
 import {
   acceptCompletion,
   addCost,
@@ -53,16 +53,16 @@ import {
   toLoopStatus,
   validateLoopOverride,
   validateLoopRetry,
-} from './loopState';
-import { parseInput, signalPayload, updatePayload } from './inputs';
-import { progressSignal } from './messages';
-import { named, retryWaitMarker, timer, usageLimitMarker } from './markers';
-import { NightshiftAgent, NightshiftCostUsd, NightshiftLabel, NightshiftStatus, NightshiftWaitReason } from './searchAttributes';
-import { rateLimitWait } from './rateLimit';
-import type { WaitReason } from './state';
-import { freshCounters, judgeSession, type StepCounters, type StepEnding, stepEnding } from './stepPolicy';
-import { runWatchedSession } from './watchedSession';
-import { hostQueue } from '../model/hosts';
+} from './state';
+import { parseInput, signalPayload, updatePayload } from '../shared/inputs';
+import { progressSignal } from '../build/messages';
+import { named, retryWaitMarker, timer, usageLimitMarker } from '../shared/markers';
+import { NightshiftAgent, NightshiftCostUsd, NightshiftLabel, NightshiftStatus, NightshiftWaitReason } from '../shared/searchAttributes';
+import { rateLimitWait } from '../shared/rateLimit';
+import type { WaitReason } from '../build/state';
+import { freshCounters, judgeSession, type StepCounters, type StepEnding, stepEnding } from '../shared/stepPolicy';
+import { runWatchedSession } from '../shared/watchedSession';
+import { hostQueue } from '../../model/hosts';
 
 type Activities = ReturnType<typeof createActivities>;
 /** `costUsd` is reported by agents that know their cost; absent means 0. */

@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Override } from './messages';
-import type { LoopStatusView } from './loopState';
+import type { Override } from '../build/messages';
+import type { LoopStatusView } from './state';
 
 /**
  * A loop's messages. The names match the build's (`status`, `retry`, `override`), so the same words

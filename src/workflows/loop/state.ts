@@ -8,9 +8,9 @@
  * limits (`maxSessions`, `buildBudgetUsd`) apply to it, so `--continue` after `max-sessions-reached`
  * gets another `maxSessions` sessions while session numbers keep counting up.
  */
-import type { LoopRequest, LoopStatus } from '../model/loopRequest';
-import type { WaitReason } from './state';
-import type { StepCounters } from './stepPolicy';
+import type { LoopRequest, LoopStatus } from '../../model/loopRequest';
+import type { WaitReason } from '../build/state';
+import type { StepCounters } from '../shared/stepPolicy';
 
 export type CompletionSource = 'promise' | 'checkboxes';
 

@@ -3,7 +3,7 @@
  * branches from LABEL's branch (`nightshift/<LABEL>`), so the work stacks. Pure: the queue's
  * admission and view call these with its state.
  */
-import type { QueueState } from './queueState';
+import type { QueueState } from './state';
 
 export interface ChainBlock {
   code: 'after';

@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { QueueEntryInput } from '../model/queueEntry';
-import type { AgentSpec, Policy } from '../model/request';
-import type { QueuePolicyInput, QueueView } from './queueState';
+import type { QueueEntryInput } from '../../model/queueEntry';
+import type { AgentSpec, Policy } from '../../model/request';
+import type { QueuePolicyInput, QueueView } from './state';
 
 /**
  * Every message of a build queue, defined once for the workflow, the CLI and the tests. Each verb a

@@ -13,12 +13,12 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { type SignalDefinition, type UpdateDefinition, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { createActivities } from '../activities';
-import type { NotifyInput } from '../activities/types';
+import type { createActivities } from '../../activities';
+import type { NotifyInput } from '../../activities/types';
 import { z } from 'zod';
-import { parsePayload, type PayloadOf } from '../model/payloads';
-import { buildWorkflow } from './build';
-import { parseInput, signalPayload, updatePayload } from './inputs';
+import { parsePayload, type PayloadOf } from '../../model/payloads';
+import { buildWorkflow } from '../build/build';
+import { parseInput, signalPayload, updatePayload } from '../shared/inputs';
 import {
   ENQUEUE_REFUSED,
   type EnqueueRequest,
@@ -32,7 +32,7 @@ import {
   removeUpdate,
   setPolicySignal,
   setPolicyUpdate,
-} from './queueMessages';
+} from './messages';
 import {
   type ActiveBuild,
   type ChildOutcome,
@@ -61,9 +61,9 @@ import {
   validateFail,
   validateRemove,
   validateSetPolicy,
-} from './queueState';
-import { clock, named, timer, wait } from './markers';
-import { NightshiftLabel, NightshiftPriority } from './searchAttributes';
+} from './state';
+import { clock, named, timer, wait } from '../shared/markers';
+import { NightshiftLabel, NightshiftPriority } from '../shared/searchAttributes';
 
 type Activities = ReturnType<typeof createActivities>;
 

@@ -5,15 +5,15 @@
  */
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { AdmissionPolicySchema, type WaitReason, decideAdmission, queueOrder } from '../model/admission';
-import { durationMs } from '../model/duration';
-import { type LoopRequest, LoopRequestSchema, loopWorkflowId } from '../model/loopRequest';
-import { type Priority, type QueueEntry, QueueEntrySchema, loopTaskText } from '../model/queueEntry';
-import { type BuildRequest, BuildRequestSchema } from '../model/request';
-import { requirementProblems } from '../model/safety';
-import { describeIssues } from '../model/zodIssues';
-import { chainBase, chainBlock, chainProblem } from './queueChain';
-import type { EnqueueAnswer, EnqueueRequest } from './queueMessages';
+import { AdmissionPolicySchema, type WaitReason, decideAdmission, queueOrder } from '../../model/admission';
+import { durationMs } from '../../model/duration';
+import { type LoopRequest, LoopRequestSchema, loopWorkflowId } from '../../model/loopRequest';
+import { type Priority, type QueueEntry, QueueEntrySchema, loopTaskText } from '../../model/queueEntry';
+import { type BuildRequest, BuildRequestSchema } from '../../model/request';
+import { requirementProblems } from '../../model/safety';
+import { describeIssues } from '../../model/zodIssues';
+import { chainBase, chainBlock, chainProblem } from './chain';
+import type { EnqueueAnswer, EnqueueRequest } from './messages';
 
 /** Admission (seed 002: concurrency, off-hours window) plus the seed's retries: 3, 5 minutes apart. */
 export const QueuePolicySchema = AdmissionPolicySchema.extend({

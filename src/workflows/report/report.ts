@@ -1,10 +1,10 @@
 import { proxyActivities } from '@temporalio/workflow';
-import { named } from './markers';
-import type { createActivities } from '../activities';
-import type { ReportResult } from '../activities/report';
+import { named } from '../shared/markers';
+import type { createActivities } from '../../activities';
+import type { ReportResult } from '../../activities/report';
 import { z } from 'zod';
-import { TimeZoneSchema, wallClock } from '../model/offHours';
-import { parseInput } from './inputs';
+import { TimeZoneSchema, wallClock } from '../../model/offHours';
+import { parseInput } from '../shared/inputs';
 
 type Activities = ReturnType<typeof createActivities>;
 

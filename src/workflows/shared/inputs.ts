@@ -1,7 +1,7 @@
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import type { z } from 'zod';
-import { type MessageName, type PayloadOf, parsePayload } from '../model/payloads';
-import { formatPath } from '../model/zodIssues';
+import { type MessageName, type PayloadOf, parsePayload } from '../../model/payloads';
+import { formatPath } from '../../model/zodIssues';
 
 /**
  * What reaches a workflow from outside, checked at the door: its input (a request written by hand

@@ -3,8 +3,8 @@
  * activity and timer the workflows schedule. Pure and workflow-safe; summaries are user metadata on
  * the command, so changing their text never breaks replay.
  */
-import { formatDuration } from '../model/duration';
-import { wallClock } from '../model/offHours';
+import { formatDuration } from '../../model/duration';
+import { wallClock } from '../../model/offHours';
 
 /** A proxied activity; `executeWithOptions` merges the call's options into the proxy's. */
 interface Schedulable<A extends unknown[], R> {

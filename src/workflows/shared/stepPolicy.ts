@@ -16,10 +16,10 @@
  * | transient failure, crash, too long     | retried after the interval; last attempt: person (`escalated`) | yes |
  * | stalled                                | retried after the interval; last attempt: person (`stalled`)   | yes |
  */
-import { isStuck } from '../agents/classify';
-import type { FailureClass } from '../agents/types';
+import { isStuck } from '../../agents/classify';
+import type { FailureClass } from '../../agents/types';
 import { MAX_RATE_LIMIT_PARKS } from './rateLimit';
-import type { Attempt, WaitReason } from './state';
+import type { Attempt, WaitReason } from '../build/state';
 import type { SessionEnd } from './watchedSession';
 
 /** Lost workers in a row before the person is asked: a restart or two is routine, ten is not. */

@@ -9,11 +9,11 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
-import type { SessionInput, SessionResult } from '../activities/types';
-import type { Policy } from '../model/request';
-import type { Activities } from './buildRuntime';
+import type { SessionInput, SessionResult } from '../../activities/types';
+import type { Policy } from '../../model/request';
+import type { Activities } from '../build/runtime';
 import { named, sessionMarker, timer, wait } from './markers';
-import { hostGone } from './hostRoute';
+import { hostGone } from '../build/hostRoute';
 
 /** How an agent session ended, before a build or a loop decides what that means. */
 export type SessionEnd =
@@ -36,7 +36,7 @@ export async function runWatchedSession(
   scope: CancellationScope,
   progress: () => unknown,
   marker = sessionMarker({ session: input.session, checkpoint: input.checkpointId, group: input.taskGroupId, agent: input.agent.kind, resume: Boolean(input.resumeSessionId) }),
-  /** The owning host's queue and how long to wait for it (src/workflows/hostRoute.ts); default: the shared queue. */
+  /** The owning host's queue and how long to wait for it (src/workflows/build/hostRoute.ts); default: the shared queue. */
   route: { taskQueue?: string; scheduleToStartTimeout?: number } = {},
 ): Promise<SessionEnd> {
   const agent = proxyActivities<Activities>({

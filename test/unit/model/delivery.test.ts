@@ -1,7 +1,7 @@
 import { githubRepo } from '../../../src/activities/deliver';
 import { buildSummary, deliveryLine, lastUrl, prBody, prTitle } from '../../../src/model/delivery';
 import { BuildRequestSchema } from '../../../src/model/request';
-import { addDevNote, initialState } from '../../../src/workflows/state';
+import { addDevNote, initialState } from '../../../src/workflows/build/state';
 import { samplePlan } from '../../support/repo';
 
 function completedState() {

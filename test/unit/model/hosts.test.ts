@@ -1,5 +1,5 @@
 import { classifyPushError, hostQueue, pushAdvice } from '../../../src/model/hosts';
-import { hostRoute, ownerOf } from '../../../src/workflows/hostRoute';
+import { hostRoute, ownerOf } from '../../../src/workflows/build/hostRoute';
 import { workerHost } from '../../../src/worker/host';
 
 describe('hosts and their queues', () => {

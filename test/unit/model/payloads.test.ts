@@ -1,6 +1,6 @@
 import { checkedPayload } from '../../../src/client/payloads';
 import { InvalidInputError } from '../../../src/model/errors';
-import { QueuePolicySchema } from '../../../src/workflows/queueState';
+import { QueuePolicySchema } from '../../../src/workflows/queue/state';
 import {
   MAX_TEXT_CHARS,
   MESSAGE_PAYLOADS,

@@ -1,7 +1,7 @@
 import { LoopRequestSchema } from '../../../src/model/loopRequest';
 import { BuildRequestSchema } from '../../../src/model/request';
-import { QueueInitSchema } from '../../../src/workflows/queue';
-import { ReportRequestSchema } from '../../../src/workflows/report';
+import { QueueInitSchema } from '../../../src/workflows/queue/queue';
+import { ReportRequestSchema } from '../../../src/workflows/report/report';
 
 /**
  * Workflows parse their input again (a request written by hand for `temporal workflow start`, a

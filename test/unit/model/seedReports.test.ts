@@ -10,7 +10,7 @@ import {
   renderCheckpointPaused,
   renderVerificationFailed,
 } from '../../../src/model/seedReports';
-import { addDevNote, type BuildState, initialState } from '../../../src/workflows/state';
+import { addDevNote, type BuildState, initialState } from '../../../src/workflows/build/state';
 
 /** Seed 001's <user_output> templates, verbatim (test/fixtures/seed001-reports.md). */
 const TEMPLATES = readFileSync(join(__dirname, '../../fixtures/seed001-reports.md'), 'utf8');

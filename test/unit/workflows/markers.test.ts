@@ -1,6 +1,6 @@
-import { clock, retryWaitMarker, sessionMarker, timer, usageLimitMarker, wait } from '../../../src/workflows/markers';
+import { clock, retryWaitMarker, sessionMarker, timer, usageLimitMarker, wait } from '../../../src/workflows/shared/markers';
 import { cliType, searchAttributeFlags } from '../../../src/server/searchAttributes';
-import { SEARCH_ATTRIBUTES } from '../../../src/workflows/searchAttributes';
+import { SEARCH_ATTRIBUTES } from '../../../src/workflows/shared/searchAttributes';
 
 describe('marker summaries', () => {
   it.each([
