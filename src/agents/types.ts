@@ -19,6 +19,16 @@ export interface Usage {
   cachedInputTokens: number;
 }
 
+/** Tokens summed over sessions (workflow-safe): what `status` shows next to the cost. */
+export function addUsage(total: Usage | null | undefined, more: Usage | null | undefined): Usage {
+  const n = (x: number | undefined): number => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : 0);
+  return {
+    inputTokens: n(total?.inputTokens) + n(more?.inputTokens),
+    outputTokens: n(total?.outputTokens) + n(more?.outputTokens),
+    cachedInputTokens: n(total?.cachedInputTokens) + n(more?.cachedInputTokens),
+  };
+}
+
 /** What an adapter learns from an agent's output, line by line. Fields an agent never reports stay null. */
 export interface ParsedOutput {
   devNotes: { category: DevNoteCategory; content: string }[];

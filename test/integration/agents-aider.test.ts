@@ -137,7 +137,7 @@ describe('the real aider, end to end', () => {
       ),
     );
     if (run.code !== 0) throw new Error(`nightshift start exited ${run.code}: ${run.stderr}\n${run.stdout}`);
-    const out = JSON.parse(run.stdout) as { status: { status: string; spentUsd: number; sessions: number; lastOutput: string; devNotes: { content: string }[] } };
+    const out = JSON.parse(run.stdout) as { status: { status: string; spentUsd: number; tokens: unknown; sessions: number; lastOutput: string; devNotes: { content: string }[] } };
     expect(out.status).toMatchObject({ status: 'completed', sessions: 2, lastOutput: 'Checkpoint 2 is done.' });
     // Exactly Nightshift's two commits: aider made none of its own.
     expect(branchSubjects(repo, name)).toEqual(['checkpoint-2: Write two', 'checkpoint-1: Write one']);
@@ -160,6 +160,7 @@ describe('the real aider, end to end', () => {
     expect(results.map((r) => r.model)).toEqual([AIDER_TEST_MODEL, AIDER_TEST_MODEL]);
     // The build's total is kept to 4 decimals.
     expect(out.status.spentUsd).toBeCloseTo(cost(usage['1'] as TurnUsage) + cost(usage['2'] as TurnUsage), 4);
+    expect(out.status.tokens).toEqual({ inputTokens: 14000, outputTokens: 3000, cachedInputTokens: 0 });
   });
 
   it('a loop ends on the completion promise, one commit per session, no aider files committed', async () => {

@@ -134,6 +134,8 @@ describe(`the real claude ${AGENT_CLI_PINS.claude.version}, end to end`, () => {
     expect(sessions.map((s) => s.failureClass)).toEqual([null, 'transient', null]);
     const tokens = sessions.reduce((t, s) => ({ input: t.input + (s.usage?.inputTokens ?? 0), output: t.output + (s.usage?.outputTokens ?? 0), cached: t.cached + (s.usage?.cachedInputTokens ?? 0) }), { input: 0, output: 0, cached: 0 });
     expect(tokens).toEqual({ input: 7 * 3000, output: 7 * 100, cached: 7 * 2000 });
+    // The build keeps the same totals, failed session included (status shows them next to the cost).
+    expect(view.tokens).toEqual({ inputTokens: 7 * 3000, outputTokens: 7 * 100, cachedInputTokens: 7 * 2000 });
     // The retry resumed the same claude session: same id, earlier turns carried.
     const cp2 = api.requests.filter((r) => checkpointOf(r) === '2');
     expect(new Set(cp2.map((r) => r.sessionId)).size).toBe(1);

@@ -13,6 +13,7 @@ import { withClient } from '../connect';
 import { agentFlags, agentFromFlags, agentOptions, agentSpec } from '../agentFlags';
 import { continueLoop, type LoopListing, listLoops, loopStatus, parseLoopRequest, startLoop } from '../loops';
 import { policyFlags, policyFromFlags, policyOptions, policySpec } from '../policyFlags';
+import { tokensNote } from '../tokens';
 
 const count = (what: string) => z.string().regex(/^[1-9]\d*$/, `expected a whole number of ${what}, at least 1`).optional();
 const usd = z.string().regex(/^\d+(\.\d+)?$/, 'expected an amount in USD, like 5 or 2.50').optional();
@@ -217,7 +218,7 @@ async function status(client: Client, o: Options, positionals: string[]): Promis
   if (v.checkboxes) print(`  task list  ${v.checkboxes.done}/${v.checkboxes.total} done${v.nextItem ? ` · next: ${v.nextItem}` : ''}`);
   print(`  completion ${v.completion ? `session ${v.completion.session} by ${v.completion.by}${v.completion.verified ? ', verified' : ''}` : `not yet (<promise>${v.completionPromise}</promise>)`}`);
   print(`  false      ${v.falseCompletionCount} false completion(s)${v.falseCompletions.length ? `, last in session ${v.falseCompletions[v.falseCompletions.length - 1]?.session}` : ''}`);
-  print(`  cost       $${v.costUsd.toFixed(2)}`);
+  print(`  cost       $${v.costUsd.toFixed(2)}${tokensNote(v.tokens)}`);
   print(`  files      ${v.dir}`);
   if (v.host) print(`  host       ${v.host} (the loop's checkout is there; its sessions run there)`);
   if (v.lastCommit) print(`  commit     ${v.lastCommit.slice(0, 12)}`);

@@ -8,6 +8,7 @@ import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { InvalidInputError } from '../../model/errors';
 import { queueView } from '../queue';
+import { tokensNote } from '../tokens';
 import { selectReports, withReportValue } from '../reportFlag';
 import { type QueueSection, printSections, sectionsJson } from '../queueViews';
 import { watchBoard } from './statusWatch';
@@ -103,7 +104,7 @@ function printBuild(v: BuildStatusView, url: string): void {
   print(`  branch     ${v.branch ?? '-'} (${v.repo})`);
   if (v.host) print(`  host       ${v.host} (worktree ${v.worktree ?? '-'})`);
   print(`  sessions   ${v.sessions} (${v.agent} agent)`);
-  print(`  cost       $${v.spentUsd.toFixed(2)}${v.remainingUsd !== null ? ` spent, $${v.remainingUsd.toFixed(2)} of the build budget left` : ' spent'}`);
+  print(`  cost       $${v.spentUsd.toFixed(2)}${v.remainingUsd !== null ? ` spent, $${v.remainingUsd.toFixed(2)} of the build budget left` : ' spent'}${tokensNote(v.tokens)}`);
   print(`  web ui     ${url}`);
   if (v.delivery) print(`  ${deliveryLine(v.delivery)?.replace(/^delivery: /, 'delivery   ')}`);
   print('');

@@ -8,6 +8,7 @@ import { type Checkpoint, type TaskGroup } from '../../model/plan';
 import { buildPrompt } from '../../model/prompt';
 import { RESUMABLE_AGENTS } from '../../model/request';
 import type { SessionResult } from '../../activities/types';
+import { addUsage } from '../../agents/types';
 import { BuildRuntime } from './runtime';
 import { type StepEnding, stepEnding } from '../shared/stepPolicy';
 import { runWatchedSession } from '../shared/watchedSession';
@@ -100,6 +101,7 @@ export abstract class BuildSessions extends BuildRuntime {
     const s = this.state;
     if (result.lastLine) s.lastOutput = result.lastLine;
     s.spentUsd += result.costUsd ?? 0;
+    if (result.usage) s.tokens = addUsage(s.tokens, result.usage);
     if (result.agentSessionId && RESUMABLE_AGENTS.includes(s.request.agent.kind)) s.agentSessions[agentKey(checkpointId, key)] = result.agentSessionId;
   }
 

@@ -7,6 +7,7 @@ import type { DevNote, DevNoteCategory } from '../../model/devNote';
 import type { Plan } from '../../model/plan';
 import type { FileChange, SeedReport, VerificationLine } from '../../model/seedReports';
 import type { BuildRequest } from '../../model/request';
+import { addUsage, type Usage } from '../../agents/types';
 import type { Feedback, Override, Pause, Skip } from './messages';
 
 export type BuildStatus =
@@ -115,6 +116,8 @@ export interface BuildState {
   workspace: BuildWorkspace | null;
   /** USD reported by agents, summed over every session: survives retries, crashes and continue-as-new. */
   spentUsd: number;
+  /** Tokens reported by agents, summed over every session (absent in builds started before). */
+  tokens?: Usage;
   /** Extra build budget granted by a person's `retry` after `budget-exceeded`. */
   budgetGrantedUsd: number;
   /** Per step: the agent's own session id, resumed on a retry (claude, codex). */
@@ -168,6 +171,8 @@ export interface BuildStatusView {
   policy: BuildRequest['policy'];
   agent: BuildRequest['agent']['kind'];
   spentUsd: number;
+  /** Tokens the agents reported, summed over every session (zero for agents that report none). */
+  tokens: Usage;
   /** null when the build has no budget. */
   remainingUsd: number | null;
   startedAt: string;
@@ -376,6 +381,7 @@ export function toStatus(state: BuildState): BuildStatusView {
     policy: state.request.policy,
     agent: state.request.agent.kind,
     spentUsd: round(state.spentUsd),
+    tokens: addUsage(state.tokens, null),
     remainingUsd: remainingBudget(state),
     startedAt: state.startedAt,
     updatedAt: state.updatedAt,

@@ -226,7 +226,7 @@ class Loop {
     });
     const { ending, result: ran } = await this.runAgent(n, prompt);
     // Every attempt costs money, failed ones included.
-    addCost(s, ran?.costUsd);
+    addCost(s, ran?.costUsd, ran?.usage);
     const judged = judgeSession(
       ending,
       { ...this.counters, attempts: s.attempts, recentFailures: s.recentFailures ?? [] },

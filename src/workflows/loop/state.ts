@@ -11,6 +11,8 @@
 import type { LoopRequest, LoopStatus } from '../../model/loopRequest';
 import type { WaitReason } from '../build/state';
 import type { StepCounters } from '../shared/stepPolicy';
+import type { HookIteration, HookProgress } from './hookState';
+import { addUsage, type Usage } from '../../agents/types';
 
 export type CompletionSource = 'promise' | 'checkboxes';
 
@@ -43,6 +45,8 @@ export interface LoopState extends LoopCounters {
   request: LoopRequest;
   status: LoopStatus;
   run: { sessions: number; costUsd: number; startedAt: string };
+  /** Tokens the agents reported, summed over this runner's sessions (absent in loops started before). */
+  tokens?: Usage;
   /** The session being run (kept while a failing session is retried under the same number). */
   current: number | null;
   /** Failed attempts of the current session (as the step policy counts them). */
@@ -64,6 +68,8 @@ export interface LoopState extends LoopCounters {
   startedAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** Hook mode only (absent in headless loops and older runs): the stops the Stop hook reported. */
+  hook?: HookProgress;
 }
 
 export type Decision = { kind: 'retry' } | { kind: 'override'; note: string };
@@ -74,6 +80,8 @@ export interface LoopStatusView extends LoopCounters {
   host: string | null;
   workflowId: string;
   mode: LoopRequest['mode'];
+  /** `hook`: an interactive Claude Code session drives the loop through its Stop hook. */
+  execution: 'headless' | 'hook';
   status: LoopStatus;
   repo: string;
   /** `<repo>/.autonomous/<taskName>`: task_list.md, progress.md, sessions/. */
@@ -81,6 +89,8 @@ export interface LoopStatusView extends LoopCounters {
   sessionLogs: string;
   maxSessions: number | null;
   runSessions: number;
+  /** Tokens the agents reported in this runner's sessions (zero for agents that report none). */
+  tokens: Usage;
   runCostUsd: number;
   completionPromise: string;
   completion: LoopState['completion'];
@@ -92,6 +102,8 @@ export interface LoopStatusView extends LoopCounters {
   lastOutput: string | null;
   lastError: string | null;
   lastCommit: string | null;
+  /** Hook mode: the most recent stops the hook reported, oldest first (empty in headless loops). */
+  iterations: HookIteration[];
   startedAt: string;
   updatedAt: string;
   finishedAt: string | null;
@@ -180,8 +192,9 @@ export function beginSession(state: LoopState): number {
   return state.current;
 }
 
-/** Every attempt costs money, failed ones included. */
-export function addCost(state: LoopState, costUsd: number | null | undefined): void {
+/** Every attempt costs money and tokens, failed ones included. */
+export function addCost(state: LoopState, costUsd: number | null | undefined, usage?: Usage | null): void {
+  if (usage) state.tokens = addUsage(state.tokens, usage);
   const cost = typeof costUsd === 'number' && Number.isFinite(costUsd) && costUsd > 0 ? costUsd : 0;
   state.costUsd = round(state.costUsd + cost);
   state.run.costUsd = round(state.run.costUsd + cost);
@@ -272,6 +285,7 @@ export function toLoopStatus(state: LoopState): LoopStatusView {
     host: state.host ?? null,
     workflowId: state.workflowId,
     mode: r.mode,
+    execution: r.execution ?? 'headless',
     status: state.status,
     repo: r.repo,
     dir,
@@ -281,6 +295,7 @@ export function toLoopStatus(state: LoopState): LoopStatusView {
     runSessions: state.run.sessions,
     runCostUsd: state.run.costUsd,
     costUsd: state.costUsd,
+    tokens: addUsage(state.tokens, null),
     completionPromise: r.completionPromise,
     completion: state.completion,
     falseCompletionCount: state.falseCompletionCount,
@@ -293,6 +308,7 @@ export function toLoopStatus(state: LoopState): LoopStatusView {
     lastOutput: state.lastOutput,
     lastError: state.lastError,
     lastCommit: state.lastCommit,
+    iterations: state.hook?.iterations ?? [],
     startedAt: state.startedAt,
     updatedAt: state.updatedAt,
     finishedAt: state.finishedAt,
