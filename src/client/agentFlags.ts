@@ -41,7 +41,8 @@ export const agentOptions = `  --agent NAME            claude | codex | aider | 
   --permission-mode M     claude --permission-mode (headless runs cannot answer prompts); codex: the
                           sandbox (read-only | workspace-write, the default | danger-full-access)
   --allowed-tools LIST    claude --allowedTools, comma-separated
-  --auto-approve          codex and gemini may act without asking (they cannot ask headless)
+  --auto-approve          codex -c approval_policy="never", gemini --yolo: act without asking (headless
+                          runs cannot answer a prompt)
   --scenario FILE         with --agent scripted: what the built-in agent should do
 ${envOption}
 ${sandboxOption}`;

@@ -4,13 +4,12 @@ import { z } from 'zod';
 import { runUrl } from '../../config/connection';
 import { InvalidInputError } from '../../model/errors';
 import { loadPlanFile } from '../../model/planFile';
-import { AGENT_KINDS, slugify } from '../../model/request';
+import { slugify } from '../../model/request';
 import { loadSeedSession } from '../../model/seedSession';
 import { parseBuildRequest, startBuild } from '../builds';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
-import { agentEnvFromFlags, envFlag, envOption, envSpec } from '../envFlags';
-import { agentSandboxFromFlags, sandboxFlag, sandboxOption, sandboxSpec } from '../sandboxFlags';
+import { agentFlags, agentFromFlags, agentOptions, agentSpec } from '../agentFlags';
 import { followBuild } from '../follow';
 import { warnIfNoWorker } from '../workers';
 import { pushFlag, pushFromFlags, pushOption, pushSpec } from '../pushFlags';
@@ -28,19 +27,9 @@ const Options = z
     repo: z.string().default('.'),
     label: z.string().optional(),
     base: z.string().optional(),
-    agent: z.enum(AGENT_KINDS).default('scripted'),
-    'agent-command': z.string().optional(),
-    'agent-bin': z.string().optional(),
-    model: z.string().optional(),
-    'max-turns': z.string().regex(/^[1-9]\d*$/, 'expected a whole number of turns').optional(),
-    'permission-mode': z.string().optional(),
-    'allowed-tools': z.string().optional(),
-    'auto-approve': z.boolean().default(false),
-    scenario: z.string().optional(),
+    ...agentFlags,
     wait: z.boolean().default(false),
     json: z.boolean().default(false),
-    ...envFlag,
-    ...sandboxFlag,
     ...pushFlag,
     ...policyFlags,
     ...deliverFlag,
@@ -66,18 +55,7 @@ Options:
                           the build works in its own worktree on branch nightshift/<label>
   --label L               build label (default: from the plan title, or the session id)
   --base REF              branch the build from REF (default: the repo's HEAD)
-  --agent NAME            claude | codex | aider | gemini | command | scripted (default scripted)
-  --agent-command CMD     with --agent command: "<program> <args>", {prompt_file} is replaced
-  --agent-bin PATH        run this executable instead of claude/codex/aider/gemini from PATH
-  --model M               the agent's model
-  --max-turns N           claude --max-turns
-  --permission-mode M     claude --permission-mode (headless runs cannot answer prompts); codex: the
-                          sandbox (read-only | workspace-write, the default | danger-full-access)
-  --allowed-tools LIST    claude --allowedTools, comma-separated
-  --auto-approve          codex -c approval_policy="never", gemini --yolo
-  --scenario FILE         with --agent scripted: what the built-in agent should do
-${envOption}
-${sandboxOption}
+${agentOptions}
 ${pushOption}
 ${policyOptions}
 ${deliverOption}
@@ -110,19 +88,7 @@ Examples:
     const configured = withRepoConfig(repo, argv, {
       plan,
       ...(o.deliver ? { deliver: o.deliver } : {}),
-      agent: {
-        kind: o.agent,
-        ...(o['agent-command'] ? { command: o['agent-command'] } : {}),
-        ...(o.scenario ? { scenario: resolve(o.scenario) } : {}),
-        ...(o['agent-bin'] ? { bin: resolve(o['agent-bin']) } : {}),
-        ...(o.model ? { model: o.model } : {}),
-        ...(o['max-turns'] ? { maxTurns: Number(o['max-turns']) } : {}),
-        ...(o['permission-mode'] ? { permissionMode: o['permission-mode'] } : {}),
-        ...(o['allowed-tools'] ? { allowedTools: o['allowed-tools'].split(',').map((t) => t.trim()).filter(Boolean) } : {}),
-        ...(o['auto-approve'] ? { autoApprove: true } : {}),
-        ...agentEnvFromFlags(o.env),
-        ...agentSandboxFromFlags(o),
-      },
+      agent: agentFromFlags(o),
     });
     const request = parseBuildRequest(
       {
@@ -170,19 +136,9 @@ function specOf() {
     repo: { type: 'string' },
     label: { type: 'string' },
     base: { type: 'string' },
-    agent: { type: 'string' },
-    'agent-command': { type: 'string' },
-    'agent-bin': { type: 'string' },
-    model: { type: 'string' },
-    'max-turns': { type: 'string' },
-    'permission-mode': { type: 'string' },
-    'allowed-tools': { type: 'string' },
-    'auto-approve': { type: 'boolean' },
-    scenario: { type: 'string' },
+    ...agentSpec,
     wait: { type: 'boolean' },
     json: { type: 'boolean' },
-    ...envSpec,
-    ...sandboxSpec,
     ...pushSpec,
     ...policySpec,
     ...deliverSpec,
