@@ -1,7 +1,7 @@
 import { parseDevNoteLine } from '../model/devNote';
 import { looksRateLimited, parseResetTime, type Clock } from './classify';
 import { redactSecrets } from './redact';
-import type { FailureClass, ParsedOutput, Usage } from './types';
+import type { FailureClass, ParsedOutput } from './types';
 
 /**
  * Building blocks the agent output parsers share. Parsers see every line an agent prints, which can
@@ -86,13 +86,7 @@ export function asArray(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-export function addUsage(total: Usage | null, more: Usage): Usage {
-  return {
-    inputTokens: (total?.inputTokens ?? 0) + more.inputTokens,
-    outputTokens: (total?.outputTokens ?? 0) + more.outputTokens,
-    cachedInputTokens: (total?.cachedInputTokens ?? 0) + more.cachedInputTokens,
-  };
-}
+export { addUsage } from './types';
 
 // ---------------------------------------------------------------------------------------------
 // Failures
