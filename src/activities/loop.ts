@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { commitLoopSession, type LoopCommitInput } from './loopCommit';
 import { appendLoopProgress, type LoopProgressInput, type LoopRepoInput, loopSessionsDir, loopSnapshot, type PrepareLoopInput, prepareLoop } from './loopFiles';
 import { HomeLayout, pad } from './paths';
+import { removeStopHook } from '../hooks/settings';
+import { removeHookState } from '../hooks/stateFile';
 import type { VerifyResult } from './types';
 import { runVerification } from './verify';
 
@@ -31,6 +33,11 @@ export function loopActivities(layout: HomeLayout) {
     loopSnapshot: (input: LoopRepoInput) => loopSnapshot(input),
     appendLoopProgress: async (input: LoopProgressInput) => appendLoopProgress(input),
     commitLoopSession: (input: LoopCommitInput) => commitLoopSession(input),
+    /** Hook mode, when the loop ends: its Stop hook out of settings.local.json, its state file gone (idempotent). */
+    removeLoopStopHook: async (input: LoopRepoInput): Promise<{ hookRemoved: boolean; stateRemoved: boolean }> => ({
+      hookRemoved: removeStopHook(input.repo, input.taskName),
+      stateRemoved: removeHookState(input.repo, input.taskName),
+    }),
     /** The loop's `verify` command, run before a claimed completion is accepted. */
     verifyLoopCompletion: (input: LoopVerifyInput): Promise<VerifyResult> =>
       runVerification(new LoopVerifyLayout(layout.home, loopSessionsDir(input.repo, input.taskName)), {

@@ -10,6 +10,12 @@ export const LoopRequestSchema = z.object({
   task: z.string().trim().min(1, 'a loop needs a task description'),
   repo: z.string().min(1),
   mode: z.enum(['structured', 'lightweight']).default('structured'),
+  /**
+   * Who runs the sessions. Absent (headless): the loop runs the agent itself. `hook`: seed 003's hook
+   * mode: a person's interactive Claude Code session in the repo works, and its Stop hook reports
+   * each stop as an iteration (src/hooks/stopHook.ts); the loop answers block or stop.
+   */
+  execution: z.enum(['headless', 'hook']).optional(),
   /** Unlimited when absent, as in the seed. */
   maxSessions: z.number().int().positive().optional(),
   completionPromise: z.string().min(1).default('DONE'),

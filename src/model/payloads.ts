@@ -52,6 +52,21 @@ export const ProgressSchema = z.strictObject({
   line: z.string().max(MAX_PROGRESS_LINE_CHARS).optional(),
 });
 
+/** The tail of the agent's last message a hook-mode stop carries (the hook keeps the end, where the promise is). */
+export const MAX_LAST_MESSAGE_CHARS = 4000;
+/**
+ * `iteration`: sent by the Stop hook of a hook-mode loop each time the Claude Code session tries to
+ * stop (src/hooks/stopHook.ts). The update's answer says whether the session may stop.
+ */
+export const IterationSchema = z.strictObject({
+  sessionId: z.string().max(200).optional(),
+  transcriptPath: z.string().max(4096),
+  lastMessage: z.string().max(MAX_LAST_MESSAGE_CHARS),
+  promiseSeen: z.boolean(),
+  /** Claude Code's `stop_hook_active`: this stop follows a stop the hook blocked. */
+  stopHookActive: z.boolean().optional(),
+});
+
 export const LabelRefSchema = z.strictObject({ label: LabelSchema });
 export const FailRequestSchema = z.strictObject({
   label: LabelSchema,
@@ -122,6 +137,7 @@ export type Override = z.output<typeof OverrideSchema>;
 export type Skip = z.output<typeof SkipSchema>;
 export type Feedback = z.output<typeof FeedbackSchema>;
 export type Progress = z.output<typeof ProgressSchema>;
+export type Iteration = z.output<typeof IterationSchema>;
 export type LabelRef = z.output<typeof LabelRefSchema>;
 export type FailRequest = z.output<typeof FailRequestSchema>;
 
@@ -137,6 +153,7 @@ export const MESSAGE_PAYLOADS = {
   skip: SkipSchema,
   feedback: FeedbackSchema,
   progress: ProgressSchema,
+  iteration: IterationSchema,
   enqueue: EnqueueRequestSchema,
   approve: LabelRefSchema,
   remove: LabelRefSchema,
@@ -152,6 +169,7 @@ const EXAMPLES: Partial<Record<MessageName, string>> = {
   skip: '{"note":"why it is skipped"}',
   feedback: '{"message":"text for the next session"}',
   progress: '{"session":1,"line":"..."}',
+  iteration: '{"transcriptPath":"...","lastMessage":"...","promiseSeen":false}',
   enqueue: '{"entry":{...}}',
   approve: '{"label":"LABEL"}',
   remove: '{"label":"LABEL"}',

@@ -22,7 +22,10 @@ import { loopPrompt } from '../../model/loopPrompt';
 import { type LoopRequest, type LoopRequestInput, LoopRequestSchema, type LoopStatus } from '../../model/loopRequest';
 import type { PayloadOf } from '../../model/payloads';
 import { progressInterval } from '../build/build';
+import { driveFromHook } from './hookMode';
+import { answerIteration, type HookIteration, isHookLoop, iterationSummary, validateIteration } from './hookState';
 import {
+  iterationUpdate,
   LOOP_MEMO,
   loopOverrideSignal,
   loopOverrideUpdate,
@@ -119,6 +122,8 @@ export async function loopWorkflow(input: LoopRequestInput, carried?: LoopState)
     const prepared = await named(loopFiles(state).prepareLoop, `prepare loop ${state.taskName} (${request.mode})`, { repo: request.repo, taskName: state.taskName, mode: request.mode, task: request.task, criteria: request.criteria });
     if (prepared.host) state.host ??= prepared.host;
     loop.see(prepared);
+    // Hook mode: an interactive Claude Code session runs the sessions, its Stop hook reports them.
+    if (isHookLoop(state)) return await loop.finish(await driveFromHook(loop, request));
     for (;;) {
       const limit = limitBeforeSession(state);
       if (limit) return await loop.finish(limit);
@@ -151,7 +156,7 @@ class Loop {
   /** Rate-limit parks and lost workers in a row (attempts and recent failures live in the state). */
   private counters: StepCounters = freshCounters();
 
-  constructor(private readonly state: LoopState) {}
+  constructor(readonly state: LoopState) {}
 
   installHandlers(): void {
     const s = this.state;
@@ -164,6 +169,28 @@ class Loop {
     });
     this.human('retry', loopRetrySignal, loopRetryUpdate, () => validateLoopRetry(s), () => applyLoopRetry(s));
     this.human('override', loopOverrideSignal, loopOverrideUpdate, (o) => validateLoopOverride(s, o.note), (o) => applyLoopOverride(s, o.note));
+    // Hook mode: answered at once, so the hook never keeps the session waiting on an activity.
+    setHandler(iterationUpdate, (...args: unknown[]) => answerIteration(s, updatePayload('iteration', args), now()), {
+      validator: (...args: unknown[]) => {
+        updatePayload('iteration', args);
+        const why = validateIteration(s);
+        if (why) throw new Error(why);
+      },
+    });
+  }
+
+  /** Hook mode: one progress.md entry per stop the hook reported. */
+  async recordIteration(it: HookIteration): Promise<void> {
+    const r = this.state.request;
+    await named(loopFiles(this.state).appendLoopProgress, `record iteration ${it.n}: ${it.decision === 'block' ? 'prompt handed back' : 'session may stop'}`, {
+      repo: r.repo,
+      taskName: this.state.taskName,
+      session: it.n,
+      at: it.at,
+      mode: r.mode,
+      checkboxes: null,
+      summary: iterationSummary(it),
+    });
   }
 
   /**
@@ -401,12 +428,16 @@ class Loop {
     finishLoop(s, stop.status, stop.reason, now());
     this.setStatus(stop.status, stop.reason);
     this.publish();
+    if (isHookLoop(s)) {
+      // Completed, stopped or cancelled: the session must not be held by a loop that is over.
+      await named(loopFiles(s).removeLoopStopHook, `remove the Stop hook from ${s.request.repo}/.claude/settings.local.json`, { repo: s.request.repo, taskName: s.taskName });
+    }
     const event = stop.status === 'cancelled' ? 'cancelled' : stop.status === 'failed' ? 'failed' : 'completed';
     await this.notify(event, `loop ${s.taskName} ${stop.status} after ${s.sessions} session(s): ${stop.reason}`);
     return toLoopStatus(s);
   }
 
-  private setStatus(status: LoopStatus, detail?: string): void {
+  setStatus(status: LoopStatus, detail?: string): void {
     const s = this.state;
     if (s.status !== status) {
       s.status = status;
@@ -419,8 +450,9 @@ class Loop {
     s.updatedAt = now();
     const boxes = s.checkboxes ? ` · ${s.checkboxes.done}/${s.checkboxes.total} boxes` : '';
     const limit = s.request.maxSessions ? ` (this run ${s.run.sessions}/${s.request.maxSessions})` : '';
+    const unit = isHookLoop(s) ? 'hook mode · iteration' : `${s.request.mode} · session`;
     setCurrentDetails(
-      [`**${s.status}** · ${s.request.mode} · session ${s.sessions}${limit}${boxes}`, detail ?? '', s.lastError ? `last error: ${s.lastError.slice(0, 300)}` : '']
+      [`**${s.status}** · ${unit} ${s.sessions}${limit}${boxes}`, detail ?? '', s.lastError ? `last error: ${s.lastError.slice(0, 300)}` : '']
         .filter(Boolean)
         .join('\n\n'),
     );

@@ -1,5 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Override } from '../build/messages';
+import type { StopAnswer } from '../../model/hookLoop';
+import type { Iteration } from '../../model/payloads';
 import type { LoopStatusView } from './state';
 
 /**
@@ -15,3 +17,9 @@ export const loopOverrideUpdate = defineUpdate<LoopStatusView, [Override]>('over
 
 /** Memo key under which each run keeps its counters, so `--continue` works even after a cancel. */
 export const LOOP_MEMO = 'nightshiftLoop';
+
+/**
+ * Hook mode: the Stop hook of the interactive Claude Code session reports each stop it intercepts
+ * (src/hooks/stopHook.ts) and waits for the answer: block the stop and hand the prompt back, or allow it.
+ */
+export const iterationUpdate = defineUpdate<StopAnswer, [Iteration]>('iteration');

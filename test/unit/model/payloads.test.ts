@@ -101,6 +101,7 @@ describe('message payloads', () => {
         'enqueue',
         'fail',
         'feedback',
+        'iteration',
         'override',
         'pause',
         'progress',
