@@ -5,8 +5,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { TestEnv } from '../support/temporal';
 import { exited } from '../support/workerProcess';
+import { CLI, nightshift } from '../support/cli';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -16,16 +16,6 @@ afterAll(async () => {
   await env.close();
 });
 
-function nightshift(args: string[], extraEnv: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** `nightshift worker --agent-env-file FILE` as a real process on its own task queue and home. */
 function workerWithEnvFile(taskQueue: string, home: string, envFile: string): ChildProcess & { output: () => string } {

@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
-import type { SessionResult } from '../../src/activities/types';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import type { AgentSpec } from '../../src/model/request';
@@ -15,6 +11,7 @@ import { untilStatus } from '../support/builds';
 import { lastUserText, OpenAIChatEndpoint, type RecordedRequest, type Reply, type Script, type TurnUsage, wholeFile } from '../support/endpoints/openaiChat';
 import { branchSubjects, gitIn, makeRepo, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
+import { nightshift, sessionResults, verifiedPlan } from '../support/cli';
 
 /**
  * The real aider (the pinned version the global setup installs) driven by Nightshift on the real dev
@@ -22,7 +19,6 @@ import { eventually, TestEnv } from '../support/temporal';
  * whole-file edits, Nightshift verifies and commits.
  */
 
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
 const KEY = 'scripted-openai-key-for-tests';
 
 let env: TestEnv;
@@ -66,42 +62,8 @@ function aiderAgent(api: OpenAIChatEndpoint): AgentSpec {
 let counter = 0;
 const label = (name: string) => `aider-${name}-${process.pid}-${++counter}-${Date.now() % 100000}`;
 
-function plan(checkpoints: { title: string; verify: string }[]) {
-  return {
-    title: 'Aider builds',
-    checkpoints: checkpoints.map((c, i) => ({
-      id: i + 1,
-      title: c.title,
-      goal: c.title,
-      task_groups: [{ id: `${i + 1}.1`, title: c.title, tasks: [{ id: `${i + 1}.1.1`, description: c.title }] }],
-      testing_strategy: { verification_steps: [c.verify] },
-    })),
-  };
-}
 
-function nightshift(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
-/** What every `runAgentSession` returned, from the workflow's history. */
-async function sessionResults(handle: WorkflowHandle): Promise<SessionResult[]> {
-  const history = await handle.fetchHistory();
-  const results: SessionResult[] = [];
-  for (const event of history.events ?? []) {
-    const payload = event.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
-    if (!payload) continue;
-    const value = defaultPayloadConverter.fromPayload<Partial<SessionResult>>(payload);
-    if (value && typeof value === 'object' && 'transcript' in value && 'agentSessionId' in value) results.push(value as SessionResult);
-  }
-  return results;
-}
 
 const checkpointOf = (r: RecordedRequest) => /## Checkpoint (\d+)/.exec(lastUserText(r))?.[1] ?? '?';
 const cost = (u: TurnUsage) => (u.prompt_tokens * GPT_4O_MINI_PRICE.input + u.completion_tokens * GPT_4O_MINI_PRICE.output) / 1e6;
@@ -122,7 +84,7 @@ describe('the real aider, end to end', () => {
       };
     });
     const repo = makeRepo();
-    const planFile = writeJson(join(tempDir('plan'), 'plan.json'), plan([
+    const planFile = writeJson(join(tempDir('plan'), 'plan.json'), verifiedPlan('Aider builds', [
       { title: 'Write one', verify: 'grep -qx one work/one.txt' },
       { title: 'Write two', verify: 'grep -qx two work/two.txt' },
     ]));
@@ -199,7 +161,7 @@ describe('the real aider, end to end', () => {
     const request = parseBuildRequest({
       label: name,
       repo,
-      plan: plan([{ title: 'Finish', verify: 'test -f finished.txt' }]),
+      plan: verifiedPlan('Aider builds', [{ title: 'Finish', verify: 'test -f finished.txt' }]),
       agent: aiderAgent(api),
       policy: { maxAttempts: 2, retryInterval: '1s', stallTimeout: '2m' },
     });
@@ -231,7 +193,7 @@ describe('the real aider, end to end', () => {
     const request = parseBuildRequest({
       label: label('badkey'),
       repo: makeRepo(),
-      plan: plan([{ title: 'Anything', verify: 'true' }]),
+      plan: verifiedPlan('Aider builds', [{ title: 'Anything', verify: 'true' }]),
       agent: aiderAgent(api),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });
@@ -254,7 +216,7 @@ describe('the real aider, end to end', () => {
     const request = parseBuildRequest({
       label: label('nokey'),
       repo: makeRepo(),
-      plan: plan([{ title: 'Anything', verify: 'true' }]),
+      plan: verifiedPlan('Aider builds', [{ title: 'Anything', verify: 'true' }]),
       agent: aiderAgent(api),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });

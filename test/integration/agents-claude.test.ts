@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
@@ -9,6 +8,7 @@ import { claudeWrapper, sessionResults } from '../support/claudeHarness';
 import { AnthropicEndpoint, toolsCalled, type RecordedRequest, type Reply, type TurnUsage } from '../support/endpoints/anthropic';
 import { branchSubjects, gitIn, makeRepo, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
+import { nightshift } from '../support/cli';
 
 /**
  * The real Claude Code CLI (the pinned version the integration setup installs) driven by Nightshift
@@ -16,7 +16,6 @@ import { eventually, TestEnv } from '../support/temporal';
  * (Write, Bash, Read, Edit) change the worktree; the endpoint only decides what the model says.
  */
 
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
 const MODEL = 'claude-sonnet-4-5';
 /** Every scripted turn bills this; claude prices it itself (Sonnet 4.5: $3 in, $15 out, $0.30 cache read per MTok). */
 const USAGE: TurnUsage = { input_tokens: 1000, output_tokens: 100, cache_read_input_tokens: 2000 };
@@ -38,16 +37,6 @@ async function endpoint(script: (request: RecordedRequest, self: AnthropicEndpoi
   return e;
 }
 
-function nightshift(args: string[], extraEnv: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** Exit 0, or the failure with what the CLI said. */
 const succeeded = (run: { code: number; stderr: string }) => expect({ code: run.code, stderr: run.stderr.slice(-1500) }).toMatchObject({ code: 0 });

@@ -1,11 +1,7 @@
-import { spawn } from 'node:child_process';
 import { bwrapAvailable } from '../../src/activities/sandboxSetup';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
-import type { SessionResult } from '../../src/activities/types';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import type { AgentSpec } from '../../src/model/request';
@@ -27,6 +23,7 @@ import {
 } from '../support/endpoints/openaiResponses';
 import { branchSubjects, gitIn, makeRepo, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
+import { nightshift, sessionResults, verifiedPlan } from '../support/cli';
 
 /**
  * The real codex CLI (the pinned version the global setup installs) driven by Nightshift on the real
@@ -34,7 +31,6 @@ import { eventually, TestEnv } from '../support/temporal';
  * files, Nightshift verifies and commits.
  */
 
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
 const KEY = 'scripted-key-for-tests';
 
 let env: TestEnv;
@@ -77,42 +73,8 @@ function codexAgent(codexHomeDir: string): AgentSpec {
 let counter = 0;
 const label = (name: string) => `codex-${name}-${process.pid}-${++counter}-${Date.now() % 100000}`;
 
-function plan(checkpoints: { title: string; verify: string }[]) {
-  return {
-    title: 'Codex builds',
-    checkpoints: checkpoints.map((c, i) => ({
-      id: i + 1,
-      title: c.title,
-      goal: c.title,
-      task_groups: [{ id: `${i + 1}.1`, title: c.title, tasks: [{ id: `${i + 1}.1.1`, description: c.title }] }],
-      testing_strategy: { verification_steps: [c.verify] },
-    })),
-  };
-}
 
-function nightshift(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
-/** What every `runAgentSession` returned, from the workflow's history. */
-async function sessionResults(handle: WorkflowHandle): Promise<SessionResult[]> {
-  const history = await handle.fetchHistory();
-  const results: SessionResult[] = [];
-  for (const event of history.events ?? []) {
-    const payload = event.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
-    if (!payload) continue;
-    const value = defaultPayloadConverter.fromPayload<Partial<SessionResult>>(payload);
-    if (value && typeof value === 'object' && 'transcript' in value && 'agentSessionId' in value) results.push(value as SessionResult);
-  }
-  return results;
-}
 
 /** gpt-5.5 is priced as gpt-5: $1.25/M input, $0.125/M cached input, $10/M output. */
 function gpt5Cost(usages: TurnUsage[]): number {
@@ -160,7 +122,7 @@ describe('the real codex CLI, end to end', () => {
     });
     const home = codexHome(api.baseUrl);
     const repo = makeRepo();
-    const planFile = writeJson(join(tempDir('plan'), 'plan.json'), plan([
+    const planFile = writeJson(join(tempDir('plan'), 'plan.json'), verifiedPlan('Codex builds', [
       { title: 'Write one', verify: 'grep -qx one work/one.txt' },
       { title: 'Add a hello script', verify: './bin/hello.sh | grep -qx hello' },
     ]));
@@ -251,7 +213,7 @@ describe('the real codex CLI, end to end', () => {
     const request = parseBuildRequest({
       label: name,
       repo,
-      plan: plan([{ title: 'Start and finish', verify: 'test -f started.txt && test -f finished.txt' }]),
+      plan: verifiedPlan('Codex builds', [{ title: 'Start and finish', verify: 'test -f started.txt && test -f finished.txt' }]),
       agent: codexAgent(home),
       policy: { maxAttempts: 2, retryInterval: '1s', stallTimeout: '2m' },
     });
@@ -289,7 +251,7 @@ describe('the real codex CLI, end to end', () => {
     const request = parseBuildRequest({
       label: label('badkey'),
       repo: makeRepo(),
-      plan: plan([{ title: 'Anything', verify: 'true' }]),
+      plan: verifiedPlan('Codex builds', [{ title: 'Anything', verify: 'true' }]),
       agent: codexAgent(home),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });
@@ -313,7 +275,7 @@ describe('the real codex CLI, end to end', () => {
     const request = parseBuildRequest({
       label: label('nokey'),
       repo: makeRepo(),
-      plan: plan([{ title: 'Anything', verify: 'true' }]),
+      plan: verifiedPlan('Codex builds', [{ title: 'Anything', verify: 'true' }]),
       agent: codexAgent(home),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });
@@ -342,7 +304,7 @@ describe('the real codex CLI, end to end', () => {
     const request = parseBuildRequest({
       label: label('nologin'),
       repo: makeRepo(),
-      plan: plan([{ title: 'Anything', verify: 'test -f logged-in.txt' }]),
+      plan: verifiedPlan('Codex builds', [{ title: 'Anything', verify: 'test -f logged-in.txt' }]),
       agent: codexAgent(home),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });
@@ -383,7 +345,7 @@ describe('the real codex CLI, end to end', () => {
     const request = parseBuildRequest({
       label: label('flaky'),
       repo: makeRepo(),
-      plan: plan([{ title: 'Through the failures', verify: 'test -f ok.txt' }]),
+      plan: verifiedPlan('Codex builds', [{ title: 'Through the failures', verify: 'test -f ok.txt' }]),
       agent: codexAgent(home),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });
@@ -413,7 +375,7 @@ describe('the real codex CLI, end to end', () => {
     const request = parseBuildRequest({
       label: label('limit'),
       repo: makeRepo(),
-      plan: plan([{ title: 'After the limit', verify: 'test -f done.txt' }]),
+      plan: verifiedPlan('Codex builds', [{ title: 'After the limit', verify: 'test -f done.txt' }]),
       agent: codexAgent(home),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });
@@ -447,7 +409,7 @@ describe('the real codex CLI, end to end', () => {
     const request = parseBuildRequest({
       label: name,
       repo: makeRepo(),
-      plan: plan([{ title: 'Anything', verify: 'true' }]),
+      plan: verifiedPlan('Codex builds', [{ title: 'Anything', verify: 'true' }]),
       agent: codexAgent(home),
       policy: { maxAttempts: 1, retryInterval: '1s' },
     });

@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
-import type { SessionResult } from '../../src/activities/types';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import type { AgentSpec } from '../../src/model/request';
@@ -26,6 +22,7 @@ import {
 import { GEMINI_25_PRO_PRICE, GEMINI_TEST_MODEL, geminiAgentEnv, geminiBin, geminiHome } from '../support/geminiHome';
 import { branchSubjects, gitIn, makeRepo, tempDir, writeJson } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
+import { nightshift, sessionResults, verifiedPlan } from '../support/cli';
 
 /**
  * The real Gemini CLI (the pinned version the global setup installs) driven by Nightshift on the real
@@ -33,7 +30,6 @@ import { eventually, TestEnv } from '../support/temporal';
  * files, Nightshift verifies and commits.
  */
 
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
 const KEY = 'scripted-gemini-key-for-tests';
 
 let env: TestEnv;
@@ -75,42 +71,8 @@ function geminiAgent(api: GeminiEndpoint, extra: Partial<AgentSpec> = {}): Agent
 let counter = 0;
 const label = (name: string) => `gemini-${name}-${process.pid}-${++counter}-${Date.now() % 100000}`;
 
-function plan(checkpoints: { title: string; verify: string }[]) {
-  return {
-    title: 'Gemini builds',
-    checkpoints: checkpoints.map((c, i) => ({
-      id: i + 1,
-      title: c.title,
-      goal: c.title,
-      task_groups: [{ id: `${i + 1}.1`, title: c.title, tasks: [{ id: `${i + 1}.1.1`, description: c.title }] }],
-      testing_strategy: { verification_steps: [c.verify] },
-    })),
-  };
-}
 
-function nightshift(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
-/** What every `runAgentSession` returned, from the workflow's history. */
-async function sessionResults(handle: WorkflowHandle): Promise<SessionResult[]> {
-  const history = await handle.fetchHistory();
-  const results: SessionResult[] = [];
-  for (const event of history.events ?? []) {
-    const payload = event.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
-    if (!payload) continue;
-    const value = defaultPayloadConverter.fromPayload<Partial<SessionResult>>(payload);
-    if (value && typeof value === 'object' && 'transcript' in value && 'agentSessionId' in value) results.push(value as SessionResult);
-  }
-  return results;
-}
 
 const checkpointOf = (r: RecordedRequest) => /## Checkpoint (\d+)/.exec(promptText(r))?.[1] ?? '?';
 const cost = (usages: TurnUsage[]) => geminiCost(usages, GEMINI_25_PRO_PRICE);
@@ -137,7 +99,7 @@ describe('the real gemini CLI, end to end', () => {
       return { text: `DEVNOTE decision: checkpoint ${cp} was written by gemini's ${calls[cp]?.name ?? '?'}\nCheckpoint ${cp} is done.`, ...(second ? { usage: second } : {}) };
     });
     const repo = makeRepo();
-    const planFile = writeJson(join(tempDir('plan'), 'plan.json'), plan([
+    const planFile = writeJson(join(tempDir('plan'), 'plan.json'), verifiedPlan('Gemini builds', [
       { title: 'Write one', verify: 'grep -qx one work/one.txt' },
       { title: 'Write two', verify: 'grep -qx two work/two.txt' },
     ]));
@@ -217,7 +179,7 @@ describe('the real gemini CLI, end to end', () => {
     const request = parseBuildRequest({
       label: name,
       repo,
-      plan: plan([{ title: 'Start and finish', verify: 'test -f started.txt && test -f finished.txt' }]),
+      plan: verifiedPlan('Gemini builds', [{ title: 'Start and finish', verify: 'test -f started.txt && test -f finished.txt' }]),
       agent: geminiAgent(api),
       policy: { maxAttempts: 2, retryInterval: '1s', stallTimeout: '2m' },
     });
@@ -254,7 +216,7 @@ describe('the real gemini CLI, end to end', () => {
     const request = parseBuildRequest({
       label: label('badkey'),
       repo: makeRepo(),
-      plan: plan([{ title: 'Anything', verify: 'true' }]),
+      plan: verifiedPlan('Gemini builds', [{ title: 'Anything', verify: 'true' }]),
       agent: geminiAgent(api),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });
@@ -281,7 +243,7 @@ describe('the real gemini CLI, end to end', () => {
     const request = parseBuildRequest({
       label: name,
       repo: makeRepo(),
-      plan: plan([{ title: 'Anything', verify: 'true' }]),
+      plan: verifiedPlan('Gemini builds', [{ title: 'Anything', verify: 'true' }]),
       agent: geminiAgent(api),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });
@@ -309,7 +271,7 @@ describe('the real gemini CLI, end to end', () => {
     const request = parseBuildRequest({
       label: label('limit'),
       repo: makeRepo(),
-      plan: plan([{ title: 'After the limit', verify: 'test -f done.txt' }]),
+      plan: verifiedPlan('Gemini builds', [{ title: 'After the limit', verify: 'test -f done.txt' }]),
       agent: geminiAgent(api),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });
@@ -338,7 +300,7 @@ describe('the real gemini CLI, end to end', () => {
     const request = parseBuildRequest({
       label: label('malformed'),
       repo: makeRepo(),
-      plan: plan([{ title: 'Despite a bad body', verify: 'test -f done.txt' }]),
+      plan: verifiedPlan('Gemini builds', [{ title: 'Despite a bad body', verify: 'test -f done.txt' }]),
       agent: geminiAgent(api),
       policy: { maxAttempts: 3, retryInterval: '1s' },
     });

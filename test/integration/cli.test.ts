@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { freePort } from '../../src/server/ports';
 import { gitIn, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { TestEnv } from '../support/temporal';
+import { CLI, nightshift } from '../support/cli';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -15,16 +15,6 @@ afterAll(async () => {
   await env.close();
 });
 
-function nightshift(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** A repo holding a seed-001 session `s1` whose checkpoint 1 is already done. */
 function seedRepo(finalized = true): string {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureAgentCli } from '../../src/agents/install';
@@ -6,8 +5,8 @@ import type { CheckResult } from '../../src/client/doctor/report';
 import { cacheDir } from '../../src/server/temporalCli';
 import { makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { TestEnv } from '../support/temporal';
+import { nightshift } from '../support/cli';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
 
 let env: TestEnv;
 let claude: string;
@@ -20,16 +19,6 @@ afterAll(async () => {
   await env.close();
 });
 
-function nightshift(args: string[], extraEnv: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** A HOME with nothing in it, and the machine's CLI cache still found. */
 function fakeHome(): Record<string, string> {

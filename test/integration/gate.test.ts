@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { feedbackUpdate, overrideUpdate, resumeSignal, skipSignal, statusQuery } from '../../src/workflows/build/messages';
 import type { BuildStatusView } from '../../src/workflows/build/state';
 import { readHome, scenarioBuild, untilStatus } from '../support/builds';
 import { branchSubjects, makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';
 import { TestEnv } from '../support/temporal';
+import { nightshift } from '../support/cli';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'src', 'client', 'index.js');
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -16,16 +15,6 @@ afterAll(async () => {
   await env.close();
 });
 
-function nightshift(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 const atGate = (after: string) => (v: BuildStatusView) => v.status === 'awaiting-human' && v.reason === 'checkpoint-review' && v.position.checkpoint === after;
 
