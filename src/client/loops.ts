@@ -158,7 +158,7 @@ export async function listLoops(client: Client, options: { repo?: string; limit?
       taskName,
       workflowId: wf.workflowId,
       status: status === 'canceled' ? 'cancelled' : status,
-      mode: memo?.request.mode ?? disk?.mode ?? null,
+      mode: memo?.request.execution === 'hook' ? 'hook' : (memo?.request.mode ?? disk?.mode ?? null),
       sessions: memo?.counters.sessions ?? 0,
       costUsd: memo?.counters.costUsd ?? 0,
       falseCompletions: memo?.counters.falseCompletionCount ?? 0,

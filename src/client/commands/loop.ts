@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
-import { runUrl } from '../../config/connection';
+import { connectionConfig, runUrl } from '../../config/connection';
 import { InvalidInputError } from '../../model/errors';
 import { type LoopRequestInput, loopWorkflowId } from '../../model/loopRequest';
 import { AGENT_KINDS, slugify } from '../../model/request';
@@ -11,6 +11,7 @@ import { LOOP_TERMINAL, type LoopStatusView } from '../../workflows/loop/state';
 import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { agentFlags, agentFromFlags, agentOptions, agentSpec } from '../agentFlags';
+import { cancelLoop, startHookLoop } from '../hookLoops';
 import { continueLoop, type LoopListing, listLoops, loopStatus, parseLoopRequest, startLoop } from '../loops';
 import { policyFlags, policyFromFlags, policyOptions, policySpec } from '../policyFlags';
 import { tokensNote } from '../tokens';
@@ -24,6 +25,9 @@ const Options = z
     'task-name': z.string().optional(),
     lightweight: z.boolean().default(false),
     'max-sessions': count('sessions'),
+    hook: z.boolean().default(false),
+    'max-iterations': count('iterations'),
+    cancel: z.boolean().default(false),
     'completion-promise': z.string().min(1).optional(),
     verify: z.string().min(1).optional(),
     budget: usd,
@@ -39,14 +43,15 @@ const Options = z
     json: z.boolean().default(false),
     ...policyFlags,
   })
-  .refine((o) => [o.continue, o.list, o.status].filter(Boolean).length <= 1, { message: 'give at most one of --continue, --list, --status', path: ['continue'] })
+  .refine((o) => [o.continue, o.list, o.status, o.cancel, o.hook].filter(Boolean).length <= 1, { message: 'give at most one of --hook, --continue, --list, --status, --cancel', path: ['continue'] })
+  .refine((o) => !o['max-iterations'] || o.hook, { message: '--max-iterations goes with --hook (headless loops: --max-sessions)', path: ['max-iterations'] })
   .refine((o) => o.agent !== 'command' || o['agent-command'], { message: '--agent command needs --agent-command "<program> <args>"', path: ['agentCommand'] });
 type Options = z.infer<typeof Options>;
 
 export const loop: Command = {
   name: 'loop',
   summary: 'Work on one task over many agent sessions until it is done (seed 003).',
-  usage: 'nightshift loop "task description" --repo DIR [options] | --continue [NAME] | --status NAME | --list',
+  usage: 'nightshift loop "task description" --repo DIR [options] | --hook "task" | --continue [NAME] | --status NAME | --list | --cancel NAME',
   help: `
 The agent works in the repository's checkout on its current branch; the loop's files live in
 <repo>/.autonomous/<task-name>/ (task_list.md, progress.md, sessions/session-NNN.log), kept out of git
@@ -69,6 +74,14 @@ ${policyOptions}
   --continue [NAME]         a new runner for a stopped task (default: the most recent one); sessions keep their
                             numbers and the counters (sessions, cost, false completions) carry over.
                             --max-sessions, --verify, --budget, --session-budget, --agent... override the old ones
+  --hook                    hook mode (seed 003's setup-loop.sh): no agent is run; the Stop hook of your
+                            interactive Claude Code session in --repo reports each stop to the loop, which
+                            blocks it and hands the prompt back until <promise>TEXT</promise> or the limit.
+                            Installs the hook in <repo>/.claude/settings.local.json (merged with what is
+                            there) and writes <repo>/.claude/nightshift-loop.local.json; deleting that file
+                            cancels the loop. Without Temporal the hook decides by the same rule locally
+  --max-iterations N        with --hook: let the session stop after N iterations (default: unlimited)
+  --cancel NAME             cancel the loop; a hook-mode loop's hook and state file are removed too
   --status NAME             the task's state: sessions, checkboxes, completion, false completions, cost
   --list                    every task with its sessions and checkbox progress (with --repo: also task dirs on disk)
   --wait                    follow the loop until it stops or needs you
@@ -78,17 +91,19 @@ A failing session is retried (--max-attempts, --retry-interval), then waits for 
 (auth), a spent budget, a blocked permission or a stuck agent wait for you at once:
   temporal workflow signal --workflow-id loop-NAME --name retry            run it again
   temporal workflow update execute --workflow-id loop-NAME --name override --input '{"note":"why"}'
-Cancel a loop with: temporal workflow cancel --workflow-id loop-NAME
+Cancel a loop with: nightshift loop --cancel NAME (or temporal workflow cancel --workflow-id loop-NAME)
 
 Examples:
   nightshift loop "Build a REST API for todos" --repo ~/src/api --max-sessions 10
   nightshift loop "Fix all failing tests in src/" --lightweight --verify "npm test" --repo .
-  nightshift loop --continue rest-api --max-sessions 5`,
+  nightshift loop --continue rest-api --max-sessions 5
+  nightshift loop --hook "Fix the flaky tests" --max-iterations 10 --repo .   # then run claude in the repo`,
   async run(argv) {
     const { options: o, positionals } = parseOptions('loop', argv, spec, Options);
     return withClient(async ({ client, namespace }) => {
       if (o.list) return list(client, o, positionals);
       if (o.status) return status(client, o, positionals);
+      if (o.cancel) return cancel(client, o, positionals);
       if (o.continue) {
         if (positionals.length > 1) throw new InvalidInputError(`unexpected arguments: ${positionals.slice(1).join(' ')}`, '--continue');
         if (!o.agent && AGENT_FLAG_NAMES.some((k) => k !== 'agent' && k !== 'agent-command' && givenFlag(o[k]))) {
@@ -104,6 +119,7 @@ Examples:
       if (spawnSync('git', ['-C', repo, 'rev-parse', '--git-dir']).status !== 0) {
         throw new InvalidInputError(`${repo} is not a git repository`, '--repo', 'Point --repo at the repository the agent should work in.');
       }
+      if (o.hook) return hook(client, namespace, o, { taskName: o['task-name'] ?? defaultTaskName(task), task, repo });
       const request = parseLoopRequest(
         {
           taskName: o['task-name'] ?? defaultTaskName(task),
@@ -127,6 +143,9 @@ const spec = {
   'task-name': { type: 'string' },
   lightweight: { type: 'boolean' },
   'max-sessions': { type: 'string' },
+  hook: { type: 'boolean' },
+  'max-iterations': { type: 'string' },
+  cancel: { type: 'boolean' },
   'completion-promise': { type: 'string' },
   verify: { type: 'string' },
   budget: { type: 'string' },
@@ -167,7 +186,7 @@ function defaultTaskName(task: string): string {
   return slugify(task.split(/\r?\n/)[0] ?? task).slice(0, 40).replace(/-+$/, '') || 'task';
 }
 
-async function started(client: Client, namespace: string, o: Options, workflowId: string, runId: string, taskName: string, what: string): Promise<number> {
+async function started(client: Client, namespace: string, o: Options, workflowId: string, runId: string, taskName: string, what: string, extra: Record<string, string> = {}): Promise<number> {
   const url = runUrl(namespace, workflowId, runId);
   if (!o.json) {
     print(`Started loop ${taskName} (${what}): ${workflowId}`);
@@ -175,11 +194,11 @@ async function started(client: Client, namespace: string, o: Options, workflowId
     print(`  follow: nightshift loop --status ${taskName}`);
   }
   if (!o.wait) {
-    if (o.json) printJson({ taskName, workflowId, runId, url });
+    if (o.json) printJson({ taskName, workflowId, runId, url, ...extra });
     return 0;
   }
   const final = await followLoop(client, taskName);
-  if (o.json) printJson({ taskName, workflowId, runId, url, status: final });
+  if (o.json) printJson({ taskName, workflowId, runId, url, ...extra, status: final });
   return final.status === 'completed' ? 0 : final.status === 'awaiting-human' ? 3 : 1;
 }
 
@@ -213,8 +232,10 @@ async function status(client: Client, o: Options, positionals: string[]): Promis
     printJson(v);
     return 0;
   }
-  print(`${v.taskName} (${v.mode}): ${v.status}${v.stopReason ? ` — ${v.stopReason}` : ''}`);
-  print(`  sessions   ${v.sessions} in total, ${v.runSessions} by this runner${v.maxSessions ? ` (at most ${v.maxSessions})` : ''}`);
+  print(`${v.taskName} (${v.execution === 'hook' ? 'hook mode' : v.mode}): ${v.status}${v.stopReason ? ` — ${v.stopReason}` : ''}`);
+  print(`  ${v.execution === 'hook' ? 'iterations' : 'sessions  '} ${v.sessions} in total, ${v.runSessions} by this runner${v.maxSessions ? ` (at most ${v.maxSessions})` : ''}`);
+  const last = v.iterations.at(-1);
+  if (last) print(`  last stop  iteration ${last.n}: ${last.decision === 'block' ? 'prompt handed back' : 'allowed'} · transcript ${last.transcriptPath}`);
   if (v.checkboxes) print(`  task list  ${v.checkboxes.done}/${v.checkboxes.total} done${v.nextItem ? ` · next: ${v.nextItem}` : ''}`);
   print(`  completion ${v.completion ? `session ${v.completion.session} by ${v.completion.by}${v.completion.verified ? ', verified' : ''}` : `not yet (<promise>${v.completionPromise}</promise>)`}`);
   print(`  false      ${v.falseCompletionCount} false completion(s)${v.falseCompletions.length ? `, last in session ${v.falseCompletions[v.falseCompletions.length - 1]?.session}` : ''}`);
@@ -224,6 +245,37 @@ async function status(client: Client, o: Options, positionals: string[]): Promis
   if (v.lastCommit) print(`  commit     ${v.lastCommit.slice(0, 12)}`);
   if (v.waiting) print(`  WAITING    (${v.waiting.reason}) ${v.waiting.message.split('\n')[0]}`);
   if (v.lastOutput) print(`  agent      ${v.lastOutput.slice(0, 120)}`);
+  return 0;
+}
+
+async function hook(client: Client, namespace: string, o: Options, input: { taskName: string; task: string; repo: string }): Promise<number> {
+  const { address } = connectionConfig();
+  const h = await startHookLoop(
+    client,
+    { ...input, ...(o['max-iterations'] ? { maxIterations: Number(o['max-iterations']) } : {}), ...(o['completion-promise'] ? { completionPromise: o['completion-promise'] } : {}) },
+    { address, namespace },
+  );
+  const limit = h.request.maxSessions ? ` (at most ${h.request.maxSessions} iterations)` : '';
+  if (!o.json) {
+    print(`Installed the Stop hook of loop ${input.taskName} in ${h.settingsFile}; state in ${h.stateFile}`);
+    print(`Now run Claude Code in ${input.repo} and give it the task: each time it stops, the hook hands the prompt`);
+    print(`back until it prints <promise>${h.request.completionPromise}</promise>${limit}.`);
+    print(`  cancel: nightshift loop --cancel ${input.taskName}   (or delete ${h.stateFile})`);
+  }
+  return started(client, namespace, o, h.workflowId, h.runId, input.taskName, 'hook mode', { settingsFile: h.settingsFile, stateFile: h.stateFile, prompt: h.prompt });
+}
+
+async function cancel(client: Client, o: Options, positionals: string[]): Promise<number> {
+  const [name, ...rest] = positionals;
+  if (!name || rest.length > 0) throw new InvalidInputError('--cancel takes one task NAME', '--cancel', 'Usage: nightshift loop --cancel NAME');
+  const c = await cancelLoop(client, name);
+  if (o.json) {
+    printJson(c);
+    return 0;
+  }
+  print(c.cancelled ? `Cancelled loop ${name}.` : `Loop ${name} had already ended.`);
+  if (c.hookRemoved) print('  removed its Stop hook from .claude/settings.local.json');
+  if (c.stateRemoved) print('  removed .claude/nightshift-loop.local.json');
   return 0;
 }
 
