@@ -25,7 +25,9 @@ function fakeHome(): Record<string, string> {
   const home = tempDir('fake-home');
   const vars: Record<string, string> = { HOME: home, NIGHTSHIFT_CACHE_DIR: cacheDir() };
   // Credentials of the machine running the tests must not leak into the fake home's answer.
-  for (const k of ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CONFIG_DIR', 'NIGHTSHIFT_AGENT_ENV_FILE']) vars[k] = '';
+  const keys = ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CONFIG_DIR', 'NIGHTSHIFT_AGENT_ENV_FILE', 'CODEX_API_KEY'];
+  const providers = ['OPENAI_API_KEY', 'AZURE_API_KEY', 'GEMINI_API_KEY', 'GOOGLE_API_KEY', 'OPENROUTER_API_KEY', 'GROQ_API_KEY', 'MISTRAL_API_KEY', 'DEEPSEEK_API_KEY', 'XAI_API_KEY'];
+  for (const k of [...keys, ...providers, ...providers.map((p) => `AIDER_${p}`), 'AIDER_ANTHROPIC_API_KEY']) vars[k] = '';
   return vars;
 }
 

@@ -87,8 +87,12 @@ describe('credentials, found without spending tokens', () => {
 
   it('aider: the model builds name with --model decides which provider key counts', () => {
     const noModel = detectCredentials('aider', ctx({ OPENAI_API_KEY: 'x' }));
-    expect(noModel.ok).toBe(true);
-    expect(noModel.detail).toContain('nightshift doctor --agent aider --model');
+    expect(noModel).toMatchObject({ ok: true, detail: expect.stringMatching(/^OPENAI_API_KEY is set; .*nightshift doctor --agent aider --model/) });
+    expect(detectCredentials('aider', ctx({}, { [H('.aider.conf.yml')]: 'anthropic-api-key: k\n' })).ok).toBe(true);
+    // Without a model and without any provider's key, no model can run.
+    const none = detectCredentials('aider', ctx({}));
+    expect(none).toMatchObject({ ok: false, detail: expect.stringContaining("no model provider's API key is set") });
+    expect(none.fix).toContain('OPENAI_API_KEY=');
     expect(detectCredentials('aider', ctx({ OPENAI_API_KEY: 'x' }, {}, { model: 'openai/gpt-4.1' }))).toMatchObject({ ok: true, detail: 'model openai/gpt-4.1, OPENAI_API_KEY is set' });
     expect(detectCredentials('aider', ctx({}, {}, { model: 'sonnet' }))).toMatchObject({ ok: false, detail: 'model sonnet needs ANTHROPIC_API_KEY, which is not set' });
     expect(detectCredentials('aider', ctx({ AIDER_ANTHROPIC_API_KEY: 'k' }, {}, { model: 'sonnet' })).ok).toBe(true);

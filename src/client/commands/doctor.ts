@@ -37,7 +37,8 @@ Checks, each with the one command that fixes a miss:
   <agent> credentials     a login or API key, found without spending tokens: claude ~/.claude/.credentials.json
                           or ANTHROPIC_API_KEY; codex \`codex login status\`, CODEX_API_KEY or ~/.codex/auth.json;
                           gemini GEMINI_API_KEY, GOOGLE_API_KEY or ~/.gemini/oauth_creds.json; aider the key of
-                          the provider of --model (builds always name aider's model)
+                          the provider of --model (builds always name aider's model), or without
+                          --model any provider's key
 Run it where the worker runs: agents use that machine's CLIs, environment and agent env file.
 
 Options:

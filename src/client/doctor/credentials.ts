@@ -110,8 +110,16 @@ export function aiderCredentials(ctx: CredentialContext): Finding {
   // Nightshift always passes the build's --model (it refuses aider without one), so that model's key is what counts.
   const model = ctx.model;
   if (!model) {
-    return ok(
-      `builds name aider's model with --model (aider is never started without one); check that model's key with: nightshift doctor --agent aider --model <provider>/<model>`,
+    // Which key counts depends on the model each build names; without one, any provider's key will do.
+    const keys = [...new Set(PROVIDERS.flatMap((p) => p.keys))];
+    const found = firstSet(ctx.env, keys.flatMap((k) => [k, `AIDER_${k}`]));
+    const confKey = keys.map((k) => k.toLowerCase().replace(/_/g, '-')).find((k) => conf && new RegExp(`^\\s*${k}\\s*:\\s*\\S`, 'm').test(conf));
+    const check = 'check the key of the model builds will use: nightshift doctor --agent aider --model <provider>/<model>';
+    if (found) return ok(`${found} is set; ${check}`);
+    if (confKey) return ok(`${confKey} in ${confPath}; ${check}`);
+    return miss(
+      `no model provider's API key is set (${keys.slice(0, 4).join(', ')}, ...)`,
+      `the key of the model builds name with --model, e.g. OPENAI_API_KEY=... ${ENV_FILE_HINT}; then nightshift doctor --agent aider --model <provider>/<model>`,
     );
   }
   const provider = PROVIDERS.find((p) => p.test.test(model.toLowerCase()));
