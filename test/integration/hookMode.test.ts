@@ -10,6 +10,7 @@ import { freePort } from '../../src/server/ports';
 import { loopStatusQuery } from '../../src/workflows/loop/messages';
 import type { LoopStatusView } from '../../src/workflows/loop/state';
 import { claudeWrapper } from '../support/claudeHarness';
+import { recordHistory } from '../support/histories';
 import { AnthropicEndpoint, type RecordedRequest, type Reply } from '../support/endpoints/anthropic';
 import { makeRepo } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
@@ -104,6 +105,7 @@ describe(`hook mode with the real claude ${AGENT_CLI_PINS.claude.version} (claud
 
       const handle = env.client.workflow.getHandle(loopWorkflowId(name));
       const result = (await handle.result()) as LoopStatusView;
+      await recordHistory(handle, 'loop-hook');
       expect(result).toMatchObject({ status: 'completed', execution: 'hook', sessions: 3, completion: { by: 'promise', session: 3 } });
       expect(result.iterations.map((i) => [i.n, i.decision, i.promiseSeen])).toEqual([
         [1, 'block', false],

@@ -14,7 +14,7 @@ const histories = readdirSync(HISTORIES_DIR)
 
 describe('replay of recorded histories', () => {
   it('has recorded histories for the main paths', () => {
-    expect(histories.map((h) => h.name)).toEqual(expect.arrayContaining(['happy-path', 'override', 'stall', 'escalation-retry', 'pause-resume']));
+    expect(histories.map((h) => h.name)).toEqual(expect.arrayContaining(['happy-path', 'override', 'stall', 'escalation-retry', 'pause-resume', 'loop-lightweight', 'loop-hook']));
   });
 
   it.each(histories.map((h) => [h.name, h.history] as const))('%s replays without non-determinism', async (_name, history) => {
