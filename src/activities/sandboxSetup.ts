@@ -108,7 +108,16 @@ export async function prepareSandbox(req: SandboxRequest): Promise<SandboxDecisi
   }
   writable.push(resolve(req.tmpDir));
   // Paths the worker's owner chose to share with every agent (a package cache, a CLI's HOME set by a wrapper).
-  for (const extra of (process.env.NIGHTSHIFT_SANDBOX_WRITABLE ?? '').split(':').filter(Boolean)) if (existsSync(extra)) writable.push(resolve(extra));
+  // One that holds a hidden path (a home, NIGHTSHIFT_HOME, the checkout) is bound before the hiding:
+  // bound after, it would show again what the hiding covered.
+  const hidden = [...homes, ...hideDirs, ...hideFiles];
+  const sharedBeforeHiding: string[] = [];
+  for (const extra of (process.env.NIGHTSHIFT_SANDBOX_WRITABLE ?? '').split(':').filter(Boolean)) {
+    if (!existsSync(extra)) continue;
+    const path = resolve(extra);
+    if (hidden.some((h) => isAncestorOrSelf(path, h))) sharedBeforeHiding.push(path);
+    else writable.push(path);
+  }
 
   const root = process.getuid?.() === 0;
   const cgroup = createPidsCgroup(limits.processes);
@@ -119,6 +128,7 @@ export async function prepareSandbox(req: SandboxRequest): Promise<SandboxDecisi
     homes: views,
     hideDirs,
     hideFiles,
+    sharedBeforeHiding,
     writable,
     readOnly,
     network: req.network,

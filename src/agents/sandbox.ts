@@ -84,6 +84,11 @@ export interface SandboxPlan {
   hideDirs: string[];
   /** Files covered with /dev/null (nested secret files). */
   hideFiles: string[];
+  /**
+   * Shared writable paths that contain something hidden (NIGHTSHIFT_SANDBOX_WRITABLE=/srv/shared over a
+   * NIGHTSHIFT_HOME inside it): bound before the hiding, so what is hidden inside them stays hidden.
+   */
+  sharedBeforeHiding?: string[];
   /** Bound back writable after hiding: the repository's git dir, the agent's state, the build's temp dir. */
   writable: string[];
   /** Bound back read-only after that: the prompt file, the git dir's config and hooks (they run outside). */
@@ -102,12 +107,13 @@ export interface SandboxPlan {
 
 /**
  * The command line that runs `plan.command` sandboxed. Later mounts cover earlier ones, so the order
- * is: everything read-only, then hide (homes, NIGHTSHIFT_HOME, checkout, secrets), then bind back
- * what the agent needs. No shell sees any user input: the cgroup wrapper's script is fixed and
+ * is: everything read-only, shared dirs that hold hidden ones, then hide (homes, NIGHTSHIFT_HOME,
+ * checkout, secrets), then bind back what the agent needs. No shell sees any user input: the cgroup wrapper's script is fixed and
  * takes the path and argv as arguments.
  */
 export function sandboxArgv(plan: SandboxPlan): string[] {
   const args: string[] = [plan.bwrap, '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc'];
+  for (const path of plan.sharedBeforeHiding ?? []) args.push('--bind', path, path);
   for (const home of plan.homes) {
     args.push('--tmpfs', home.path);
     for (const entry of home.entries) {

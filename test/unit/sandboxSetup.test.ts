@@ -43,6 +43,14 @@ describe('the bwrap sandbox on this machine', () => {
     if ('problem' in probe) throw new Error(probe.problem);
   });
 
+  // The integration setup shares its whole test dir with every agent; these tests say what they share.
+  const shared = process.env.NIGHTSHIFT_SANDBOX_WRITABLE;
+  beforeEach(() => delete process.env.NIGHTSHIFT_SANDBOX_WRITABLE);
+  afterAll(() => {
+    if (shared === undefined) delete process.env.NIGHTSHIFT_SANDBOX_WRITABLE;
+    else process.env.NIGHTSHIFT_SANDBOX_WRITABLE = shared;
+  });
+
   it('lets the agent write its worktree, commit with git, and nothing else; secrets and other builds are not there', async () => {
     const f = fixture();
     const req = { mode: 'bwrap' as const, kind: 'claude' as const, network: true, worktree: f.worktree, env: { HOME: f.home }, nightshiftHome: f.nsHome, promptFile: f.prompt, tmpDir: join(f.nsHome, 'builds', 'b', 'tmp', 's1') };
@@ -78,6 +86,34 @@ describe('the bwrap sandbox on this machine', () => {
     expect(existsSync(join(f.home, '.bashrc'))).toBe(false);
     expect(existsSync('/etc/nightshift-test')).toBe(false);
     expect(existsSync(join(f.repo, '.git', 'hooks', 'post-commit'))).toBe(false);
+  });
+
+  it('a shared writable dir that holds the homes, NIGHTSHIFT_HOME and the checkout does not show them again', async () => {
+    const f = fixture();
+    const root = tempDir('shared-root');
+    const nsHome = join(root, 'nshome');
+    const home = join(root, 'home');
+    mkdirSync(join(home, '.ssh'), { recursive: true });
+    writeFileSync(join(home, '.ssh', 'id_ed25519'), 'PLANTED-SSH-KEY');
+    mkdirSync(join(nsHome, 'builds', 'other'), { recursive: true });
+    writeFileSync(join(nsHome, 'builds', 'other', 'secret.log'), 'PLANTED-OTHER-BUILD');
+    const worktree = join(nsHome, 'workspaces', 'c');
+    gitIn(f.repo, 'worktree', 'add', '-q', '-b', 'nightshift/c', worktree);
+    mkdirSync(join(root, 'cache'));
+    process.env.NIGHTSHIFT_SANDBOX_WRITABLE = `${root}:${f.repo}`;
+    const req = { mode: 'bwrap' as const, kind: 'command' as const, network: true, worktree, env: { HOME: home }, nightshiftHome: nsHome, promptFile: f.prompt, tmpDir: join(nsHome, 'tmp1') };
+    const out = await run(req, [
+      'cat "$HOME/.ssh/id_ed25519" 2>/dev/null',
+      `cat ${nsHome}/builds/other/secret.log 2>/dev/null`,
+      `cat ${f.repo}/README.md 2>/dev/null || echo CHECKOUT-HIDDEN`,
+      `echo shared > ${root}/cache/entry && echo SHARED-WRITTEN`,
+      'echo work > file.txt && echo WORKTREE-WRITTEN',
+    ].join('\n'));
+    expect(out.stdout).not.toContain('PLANTED');
+    expect(out.stdout).toContain('CHECKOUT-HIDDEN');
+    expect(out.stdout).toContain('SHARED-WRITTEN');
+    expect(out.stdout).toContain('WORKTREE-WRITTEN');
+    expect(readFileSync(join(root, 'cache', 'entry'), 'utf8')).toBe('shared\n');
   });
 
   it('a command agent gets no CLI state; --no-network leaves only loopback', async () => {
