@@ -2,6 +2,9 @@
  * History events per checkpoint: one build of one-task-group checkpoints with a quiet agent (it
  * prints its header line and exits), its whole history fetched and counted by event type, by
  * activity (local activities are markers) and by signal name, so the figure says where events go.
+ * The history is also cut where each checkpoint begins (the upsert that sets NightshiftCheckpoint):
+ * a checkpoint in the middle of the build costs `perCheckpoint` events; the build's own start
+ * (before the first checkpoint) and end (after the last one's commit) are counted apart.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +18,17 @@ export interface HistoryEventsResult {
   checkpoints: number;
   /** Events of every run of the build (continue-as-new included). */
   events: number;
+  /** Events of a checkpoint in the middle of the build (mean over checkpoints 2 .. n-1): the target's figure. */
   perCheckpoint: number;
+  /** events / checkpoints: the build's start and end shared out over its checkpoints. */
+  wholeBuildPerCheckpoint: number;
+  /** Events before the first checkpoint begins (start, worktree) and after the last one's commit (end, delivery, notification). */
+  startEvents: number;
+  endEvents: number;
+  /** Events of each checkpoint, from its start to the next one's (the last one's end events excluded). */
+  byCheckpoint: number[];
+  /** Event types of a middle checkpoint (mean over checkpoints 2 .. n-1). */
+  perCheckpointByType: Record<string, number>;
   byType: Record<string, number>;
   /** Activities (scheduled) and local activities (markers) by activity type. */
   byActivity: Record<string, number>;
@@ -69,6 +82,8 @@ export async function benchHistoryEvents(o: { client: Client; taskQueue: string;
   const byActivity: Record<string, number> = {};
   const bySignal: Record<string, number> = {};
   let events = 0;
+  // Per checkpoint: the events of each, keyed by the checkpoint the build last started.
+  const segments: { checkpoint: string | null; byType: Record<string, number>; events: number }[] = [{ checkpoint: null, byType: {}, events: 0 }];
   // Follow the chain of runs from the first: continue-as-new would otherwise hide earlier events.
   let runId: string | undefined = handle.firstExecutionRunId;
   while (runId) {
@@ -78,6 +93,11 @@ export async function benchHistoryEvents(o: { client: Client; taskQueue: string;
       events++;
       const t = typeName(e.eventType);
       bump(byType, t);
+      const started = checkpointStarted(e);
+      if (started !== null) segments.push({ checkpoint: started, byType: {}, events: 0 });
+      const segment = segments[segments.length - 1] as (typeof segments)[number];
+      segment.events++;
+      bump(segment.byType, t);
       if (e.activityTaskScheduledEventAttributes) bump(byActivity, e.activityTaskScheduledEventAttributes.activityType?.name ?? 'unknown');
       if (e.markerRecordedEventAttributes) bump(byActivity, markerActivity(e));
       if (e.workflowExecutionSignaledEventAttributes) bump(bySignal, e.workflowExecutionSignaledEventAttributes.signalName ?? 'unknown');
@@ -85,5 +105,36 @@ export async function benchHistoryEvents(o: { client: Client; taskQueue: string;
       if (next) runId = next;
     }
   }
-  return { checkpoints: n, events, perCheckpoint: Number((events / n).toFixed(1)), byType, byActivity, bySignal };
+  return { checkpoints: n, events, ...split(segments, n), wholeBuildPerCheckpoint: round(events / n), byType, byActivity, bySignal };
+}
+
+const round = (x: number) => Number(x.toFixed(1));
+
+/** The value NightshiftCheckpoint is set to by this event, if it is such an upsert. */
+function checkpointStarted(e: temporal.api.history.v1.IHistoryEvent): string | null {
+  const field = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.NightshiftCheckpoint;
+  if (!field?.data) return null;
+  try {
+    return String(JSON.parse(Buffer.from(field.data).toString('utf8')));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Start (before checkpoint 1), each checkpoint, and the end. The last checkpoint's segment runs to
+ * the build's end: it is counted as a middle checkpoint, and the rest is the end.
+ */
+function split(segments: { checkpoint: string | null; byType: Record<string, number>; events: number }[], n: number) {
+  const start = segments[0]?.events ?? 0;
+  const cps = segments.slice(1);
+  const middle = cps.slice(1, -1);
+  const sample = middle.length > 0 ? middle : cps.slice(0, 1);
+  const perCheckpointByType: Record<string, number> = {};
+  for (const s of sample) for (const [t, c] of Object.entries(s.byType)) perCheckpointByType[t] = round((perCheckpointByType[t] ?? 0) + c / sample.length);
+  const perCheckpoint = round(sample.reduce((a, s) => a + s.events, 0) / Math.max(1, sample.length));
+  const last = cps[cps.length - 1]?.events ?? 0;
+  // The last checkpoint costs what a middle one does; the rest of its segment is the build's end.
+  const end = cps.length === n ? Math.max(0, last - perCheckpoint) : 0;
+  return { perCheckpoint, startEvents: start, endEvents: round(end), byCheckpoint: cps.map((s, i) => (i === cps.length - 1 ? round(s.events - end) : s.events)), perCheckpointByType };
 }

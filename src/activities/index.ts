@@ -5,15 +5,16 @@ import { notify } from './notify';
 import { createQueueActivities } from './queueActivities';
 import { HomeLayout } from './paths';
 import { runAgentSession } from './session';
-import type { NotifyInput, RecordInput, SessionInput, VerifyInput, WorkspaceInput } from './types';
+import type { NotifyInput, NotifyResult, RecordInput, SessionInput, VerifyAndCommitInput, VerifyAndCommitResult, VerifyInput, WorkspaceInput } from './types';
 import { runVerification } from './verify';
 import { withFleetQuota } from './fleetQuota';
 import { deliverBuild } from './deliver';
+import { webhookConfigured } from './webhook';
 import { redactSecrets } from '../agents/redact';
 import type { SandboxMode } from '../agents/sandbox';
 import { maskStrings, secretValues, valueMasker } from '../worker/agentEnvFile';
 import { prepareWorkspace, stashWork } from './workspace';
-import { owned } from './owner';
+import { checkOwner, owned } from './owner';
 import type { PrepareLoopInput } from './loopFiles';
 import { heartbeating } from './heartbeating';
 import { pushCheckpoint } from './push';
@@ -47,10 +48,25 @@ export function createActivities(deps: ActivityDeps) {
     runAgentSession: owned(withFleetQuota(deps.home, async (input: SessionInput) => maskStrings(await runAgentSession(layout, input, workerEnv), redact))),
     runVerification: owned((input: VerifyInput) => runVerification(layout, input)),
     commitCheckpoint: owned(heartbeating((input: CommitInput) => commitCheckpoint(input))),
+    // A checkpoint whose verification passes is committed by the same activity: one round trip
+    // through history instead of two. Retried, it verifies again and finds its own commit.
+    verifyAndCommit: heartbeating(async (input: VerifyAndCommitInput): Promise<VerifyAndCommitResult> => {
+      checkOwner(input.verify.worktree, input.verify.owner);
+      const verification = await runVerification(layout, input.verify);
+      return { verification, commit: verification.passed ? await commitCheckpoint(input.commit) : null };
+    }),
     stashWork: heartbeating(stashWork),
     deliverBuild,
-    recordProgress: async (input: RecordInput) => recordProgress(layout, input),
-    notify: async (input: NotifyInput) => notify(layout, input),
+    // The answer says whether this worker has a webhook, so a build schedules no webhook activity without one.
+    recordProgress: async (input: RecordInput): Promise<NotifyResult> => {
+      recordProgress(layout, input);
+      if (input.notify) notify(layout, input.notify);
+      return { webhook: webhookConfigured() };
+    },
+    notify: async (input: NotifyInput): Promise<NotifyResult> => {
+      notify(layout, input);
+      return { webhook: webhookConfigured() };
+    },
     ...loopActivities(layout),
     // A loop stays on the host that prepared it (its checkout is there): the host is in the answer.
     prepareLoop: async (input: PrepareLoopInput) => ({ ...(await loopActivities(layout).prepareLoop(input)), ...(deps.host ? { host: deps.host } : {}) }),

@@ -144,4 +144,22 @@ export interface NotifyInput {
 
 export interface RecordInput {
   view: BuildStatusView;
+  /** A notification written with the files, in the same local activity (builds since lean history). */
+  notify?: NotifyInput;
+}
+
+/** What the notify activities answer: whether this worker posts notifications to a webhook. */
+export interface NotifyResult {
+  webhook: boolean;
+}
+
+/** A checkpoint's verification and, when it passes, its commit: one activity (builds since lean history). */
+export interface VerifyAndCommitInput {
+  verify: VerifyInput;
+  commit: CommitInput;
+}
+export interface VerifyAndCommitResult {
+  verification: VerifyResult;
+  /** Null when the verification failed: nothing was committed. */
+  commit: CommitResult | null;
 }

@@ -8,6 +8,11 @@ export interface WebhookResult {
   status?: number;
 }
 
+/** Whether this worker posts notifications (NIGHTSHIFT_WEBHOOK_URL is set). */
+export function webhookConfigured(): boolean {
+  return Boolean(process.env.NIGHTSHIFT_WEBHOOK_URL);
+}
+
 /**
  * Posts a notification to `NIGHTSHIFT_WEBHOOK_URL` when the worker has one, its body shaped by
  * `NIGHTSHIFT_WEBHOOK_FORMAT` (webhookBody.ts). The URL is read

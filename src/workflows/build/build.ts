@@ -7,6 +7,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   TemporalFailure,
@@ -14,9 +15,10 @@ import {
   workflowInfo,
   allHandlersFinished,
 } from '@temporalio/workflow';
-import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import type { ActivityOptions, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { type Checkpoint, type TaskGroup, verificationSteps } from '../../model/plan';
 import type { PayloadOf } from '../../model/payloads';
+import type { CommitResult, VerifyResult } from '../../activities/types';
 import { type BuildRequest, type BuildRequestInput, BuildRequestSchema } from '../../model/request';
 import { type Activities, type BuildResult, now } from './runtime';
 import { agentKey } from './session';
@@ -73,6 +75,9 @@ import {
 } from './state';
 
 export type { BuildResult } from './runtime';
+
+/** The commit's share of a verify-and-commit activity's start-to-close timeout (the commit alone has 5 minutes). */
+const COMMIT_TIMEOUT_MS = 5 * 60_000;
 export { progressInterval } from './session';
 
 const git = proxyActivities<Activities>({
@@ -94,6 +99,8 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
   const info = workflowInfo();
   const state = carried ?? initialState(request, { workflowId: info.workflowId, runId: info.firstExecutionRunId }, now());
   const build = new Build(state);
+  // Before the first command: a build whose history began before lean history replays without it.
+  build.lean = patched('nightshift-lean-history');
   build.installHandlers();
   upsertSearchAttributes([
     { key: NightshiftLabel, value: state.label },
@@ -106,10 +113,12 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
     const startedLine = `build ${state.label} started: ${state.request.plan.title}`;
     if (!carried) await build.notify('started', first ? withReport(startedLine, renderBuildStarted(state, first.id)) : startedLine);
     state.workspace ??= await named(git.prepareWorkspace, `prepare worktree nightshift/${state.label}`, { label: state.label, repo: request.repo, baseRef: request.baseRef, remote: request.push ? request.remote : null });
-    if (state.workspace.host) upsertSearchAttributes([{ key: NightshiftHost, value: state.workspace.host }]);
+    if (state.workspace.host) build.setAttributes([{ key: NightshiftHost, value: state.workspace.host }]);
     for (const checkpoint of build.remainingCheckpoints()) {
       await build.runCheckpoint(checkpoint);
       if (workflowInfo().continueAsNewSuggested) {
+        // With lean history the last commit was not recorded yet: the new run starts from the files too.
+        if (build.lean) await build.record();
         await condition(allHandlersFinished);
         await continueAsNew<typeof buildWorkflow>(request, state);
       }
@@ -117,13 +126,13 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
     const complete = keep(state, 'build_complete', null, renderBuildComplete(state));
     await build.finish('completed');
     await build.deliver();
-    await build.notify('completed', withReport(`build ${state.label} completed: ${summaryLine(state)}${deliveredLine(state)}`, complete));
+    await build.finalNotify('completed', withReport(`build ${state.label} completed: ${summaryLine(state)}${deliveredLine(state)}`, complete));
     return build.result();
   } catch (err) {
     if (isCancellation(err)) {
       await CancellationScope.nonCancellable(async () => {
         await build.finish('cancelled');
-        await build.notify('cancelled', `build ${state.label} was cancelled`);
+        await build.finalNotify('cancelled', `build ${state.label} was cancelled`);
       });
       throw err;
     }
@@ -133,7 +142,7 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
     const message = err instanceof ActivityFailure && err.cause ? err.cause.message : err.message;
     state.lastError = message;
     await build.finish('failed');
-    await build.notify('failed', `build ${state.label} failed: ${message}`);
+    await build.finalNotify('failed', `build ${state.label} failed: ${message}`);
     throw err;
   }
 }
@@ -222,8 +231,9 @@ class Build extends BuildHosts {
 
   /** A completed build's pull request or delivery command (buildDelivery.ts); its failure never fails the build. */
   async deliver(): Promise<void> {
-    await deliverCompleted(this.state, () => this.route());
-    if (this.state.delivery) await this.record();
+    await deliverCompleted(this.state, () => this.route(), this.lean);
+    // With lean history the last notification writes the files (finalNotify).
+    if (this.state.delivery && !this.lean) await this.record();
   }
 
   remainingCheckpoints(): CheckpointProgress[] {
@@ -250,28 +260,24 @@ class Build extends BuildHosts {
     s.position = { checkpoint: progress.id, taskGroup: null };
     progress.status = 'running';
     keep(s, 'build_started', progress.id, renderBuildStarted(s, progress.id));
-    upsertSearchAttributes([{ key: NightshiftCheckpoint, value: progress.id }]);
+    this.setAttributes([{ key: NightshiftCheckpoint, value: progress.id }]);
     this.setStatus('running');
     await this.record();
 
     await this.runTaskGroups(checkpoint, progress);
     if (isSkipped(progress)) return this.afterSkip(progress);
 
-    const verdict = await this.verify(checkpoint, progress);
+    const { verdict, committed: verifiedAndCommitted } = await this.verify(checkpoint, progress);
     if (verdict === 'skipped') return this.afterSkip(progress);
 
-    await this.pauseGate();
-    progress.status = 'committing';
-    this.setStatus('committing');
-    const committed = await named(this.onHost().commitCheckpoint, `commit checkpoint-${progress.id}: ${progress.title}`, {
-      ...this.ownerInput(),
-      label: s.label,
-      runId: s.runId,
-      worktree: this.worktree(),
-      checkpointId: progress.id,
-      title: progress.title,
-      ...(s.request.sessionDir ? { session: this.sessionFiles(progress) } : {}),
-    });
+    let committed = verifiedAndCommitted;
+    if (!committed) {
+      await this.pauseGate();
+      progress.status = 'committing';
+      this.setStatus('committing');
+      this.flushAttributes();
+      committed = await named(this.onHost().commitCheckpoint, `commit checkpoint-${progress.id}: ${progress.title}`, this.commitInput(progress));
+    }
     progress.commit = committed.commit;
     if (committed.files) progress.files = committed.files;
     await this.pushCheckpoint(progress);
@@ -279,13 +285,34 @@ class Build extends BuildHosts {
     s.position = { checkpoint: null, taskGroup: null };
     this.setStatus('running');
     const report = keep(s, 'checkpoint_complete', progress.id, renderCheckpointComplete(s, progress.id));
-    await this.record();
+    // With lean history what comes next writes the files: the next checkpoint's start, the gate,
+    // the build's end, or the record before continue-as-new.
+    if (!this.lean) await this.record();
     await checkpointGate(s, progress, report, this);
+  }
+
+  private commitInput(progress: CheckpointProgress) {
+    const s = this.state;
+    return {
+      ...this.ownerInput(),
+      label: s.label,
+      runId: s.runId,
+      worktree: this.worktree(),
+      checkpointId: progress.id,
+      title: progress.title,
+      ...(s.request.sessionDir ? { session: this.sessionFiles(progress) } : {}),
+    };
+  }
+
+  /** The build's last notification; with lean history it writes the files too (finish did not). */
+  async finalNotify(event: 'completed' | 'failed' | 'cancelled', message: string): Promise<void> {
+    if (this.lean) return this.recordAndNotify(event, message);
+    return this.notify(event, message);
   }
 
   /** Task groups run in waves: every group whose dependencies are finished runs now, in parallel. */
   private async runTaskGroups(checkpoint: Checkpoint, progress: CheckpointProgress): Promise<void> {
-    const finished = (g: TaskGroupProgress) => g.status === 'done' || g.status === 'skipped' || g.status === 'overridden';
+    const finished = finishedGroup;
     const byId = new Map(progress.taskGroups.map((g) => [g.id, g]));
     while (progress.status !== 'skipped') {
       const ready = progress.taskGroups.filter(
@@ -332,7 +359,8 @@ class Build extends BuildHosts {
         group.status = 'done';
         delete s.agentSessions[agentKey(cp.id, group.id)];
         if (result) this.recordAgentNotes(result, group.id);
-        await this.record();
+        // The checkpoint's last group: its verification writes the files next (lean history).
+        if (!this.lean || !cp.taskGroups.every(finishedGroup)) await this.record();
         return;
       }
       if (next.kind === 'rerun') continue;
@@ -395,7 +423,11 @@ class Build extends BuildHosts {
     await this.record();
   }
 
-  private async verify(checkpoint: Checkpoint, cp: CheckpointProgress): Promise<'passed' | 'overridden' | 'skipped'> {
+  /**
+   * Verification until it passes, is overridden or skipped. With lean history a passing
+   * verification is committed by the same activity (when no pause waits), and `committed` is its commit.
+   */
+  private async verify(checkpoint: Checkpoint, cp: CheckpointProgress): Promise<{ verdict: 'passed' | 'overridden' | 'skipped'; committed?: CommitResult }> {
     const s = this.state;
     const step = `checkpoint ${cp.id} verification`;
     for (;;) {
@@ -404,22 +436,24 @@ class Build extends BuildHosts {
       if (pending?.kind === 'skip') {
         s.pendingDecision = null;
         this.skipStep(cp, null, pending.note);
-        return 'skipped';
+        return { verdict: 'skipped' };
       }
       cp.status = 'verifying';
       this.setStatus('verifying');
-      const verification = proxyActivities<Activities>({
+      if (this.lean) await this.record();
+      const verifyOptions: ActivityOptions & { startToCloseTimeout: number } = {
         // Each step has its own limit (verifyTimeout); the whole run gets all of them plus a minute.
         startToCloseTimeout: s.request.policy.verifyTimeout * Math.max(1, verificationSteps(checkpoint).length) + 60_000,
         heartbeatTimeout: s.request.policy.heartbeatTimeout,
         retry: { maximumAttempts: 3, initialInterval: '1s' },
         cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-        ...this.route(),
-      });
+      };
+      const verification = proxyActivities<Activities>({ ...verifyOptions, ...this.route() });
+      let result: VerifyResult;
       const steps = verificationSteps(checkpoint).length;
       const attempt = cp.verifyAttempts + 1;
       const marker = `verify checkpoint ${cp.id} (${steps} step${steps === 1 ? '' : 's'})${attempt > 1 ? ` · attempt ${attempt}` : ''}`;
-      const result = await named(verification.runVerification, marker, {
+      const input = {
         label: s.label,
         checkpointId: cp.id,
         attempt: cp.verifyAttempts + 1,
@@ -427,9 +461,21 @@ class Build extends BuildHosts {
         worktree: this.worktree(),
         steps: verificationSteps(checkpoint),
         timeoutMs: s.request.policy.verifyTimeout,
-      });
-      cp.verification = toVerificationLines(result.steps);
-      if (result.passed) return 'passed';
+      };
+      // A pause that waits keeps the commit for after it (the pause gate before the commit).
+      if (this.lean && !s.pauseRequested) {
+        const both = await named(this.onHost({ ...verifyOptions, startToCloseTimeout: verifyOptions.startToCloseTimeout + COMMIT_TIMEOUT_MS }).verifyAndCommit, `${marker}, then commit checkpoint-${cp.id}: ${cp.title}`, {
+          verify: input,
+          commit: this.commitInput(cp),
+        });
+        cp.verification = toVerificationLines(both.verification.steps);
+        if (both.commit) return { verdict: 'passed', committed: both.commit };
+        result = both.verification;
+      } else {
+        result = await named(verification.runVerification, marker, input);
+        cp.verification = toVerificationLines(result.steps);
+        if (result.passed) return { verdict: 'passed' };
+      }
 
       const failing = result.steps
         .filter((r) => !r.passed)
@@ -455,10 +501,10 @@ class Build extends BuildHosts {
       }
       if (decision.kind === 'override') {
         addDevNote(s, 'decision', `verification overridden: ${decision.note}`, { type: 'checkpoint', ref: cp.id }, now());
-        return 'overridden';
+        return { verdict: 'overridden' };
       }
       this.skipStep(cp, null, decision.note);
-      return 'skipped';
+      return { verdict: 'skipped' };
     }
   }
 
@@ -511,6 +557,10 @@ class Build extends BuildHosts {
       at: now(),
     };
   }
+}
+
+function finishedGroup(g: TaskGroupProgress): boolean {
+  return g.status === 'done' || g.status === 'skipped' || g.status === 'overridden';
 }
 
 function isSkipped(cp: CheckpointProgress): boolean {

@@ -43,9 +43,15 @@ export async function runDelivery(input: DeliverInput, route: { taskQueue?: stri
  * A completed build is delivered (a pull request, or the delivery command) before the completion
  * notification, which carries its URL. Builds recorded before delivery existed replay without it.
  */
-export async function deliverCompleted(state: BuildState, route?: () => { taskQueue?: string; scheduleToStartTimeout?: number }): Promise<void> {
-  if (!patched('nightshift-delivery')) return;
+export async function deliverCompleted(state: BuildState, route?: () => { taskQueue?: string; scheduleToStartTimeout?: number }, lean = false): Promise<void> {
+  // A build with lean history began after delivery existed: it needs no marker to say so.
+  if (!lean && !patched('nightshift-delivery')) return;
   const input = deliveryInput(state);
   if (!input) return;
+  // A pull request needs the remote, which the worktree did not find (lean history: no activity to say so).
+  if (lean && !input.command && input.push && !state.workspace?.remote) {
+    state.delivery = { state: 'none', via: 'none', url: null, error: `the repository has no remote ${input.remote}`, at: now() };
+    return;
+  }
   state.delivery = await runDelivery(input, route?.() ?? {});
 }

@@ -8,6 +8,7 @@ import {
   upsertSearchAttributes,
   ApplicationFailure,
 } from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createActivities } from '../../activities';
 import type { SessionResult } from '../../activities/types';
 import { rateLimitWait } from '../shared/rateLimit';
@@ -54,6 +55,17 @@ export abstract class BuildRuntime {
   /** Last progress seen per session number; the stall timer watches it. */
   protected readonly progressAt = new Map<number, number>();
   protected progressSeq = 0;
+  /**
+   * Lean history (patch `nightshift-lean-history`, docs/architecture.md "History of a checkpoint"):
+   * search attributes are upserted once per step instead of once per change, files are written
+   * once per step, no webhook activity without a webhook, verification and commit in one activity.
+   * Off for builds whose history began before it, so they replay as they ran.
+   */
+  lean = false;
+  /** Search attribute changes not yet upserted (lean history): they go out with the next record or step. */
+  private pendingAttributes: Record<string, SearchAttributeUpdatePair> = {};
+  /** Whether this worker has a webhook, as the last notify activity said (lean history). */
+  private webhook = true;
 
   constructor(protected readonly state: BuildState) {}
 
@@ -149,9 +161,11 @@ export abstract class BuildRuntime {
     await this.record();
   }
 
+  /** The build's end state; with lean history its files are written with the last notification. */
   async finish(status: BuildStatus): Promise<void> {
     this.state.finishedAt = now();
     this.setStatus(status);
+    if (this.lean) return this.flushAttributes();
     await this.record();
   }
 
@@ -159,7 +173,7 @@ export abstract class BuildRuntime {
     const s = this.state;
     if (s.status !== status) {
       s.status = status;
-      upsertSearchAttributes([
+      this.setAttributes([
         { key: NightshiftStatus, value: status },
         { key: NightshiftWaitReason, value: s.waiting?.reason ?? null },
         { key: NightshiftCostUsd, value: s.spentUsd },
@@ -168,6 +182,20 @@ export abstract class BuildRuntime {
     }
     this.touch();
     setCurrentDetails(this.details());
+  }
+
+  /** Search attributes: upserted now, or with lean history kept until the next record or step (`flushAttributes`). */
+  setAttributes(pairs: SearchAttributeUpdatePair[]): void {
+    if (!this.lean) return upsertSearchAttributes(pairs);
+    for (const pair of pairs) this.pendingAttributes[pair.key.name] = pair;
+  }
+
+  /** One upsert for every change since the last; called before anything the build waits on. */
+  flushAttributes(): void {
+    const pairs = Object.values(this.pendingAttributes);
+    if (pairs.length === 0) return;
+    this.pendingAttributes = {};
+    upsertSearchAttributes(pairs);
   }
 
   protected touch(): void {
@@ -188,14 +216,40 @@ export abstract class BuildRuntime {
   }
 
   async record(): Promise<void> {
+    this.flushAttributes();
     const s = this.state;
     const at = s.position.checkpoint ? ` · checkpoint ${s.position.checkpoint}${s.position.taskGroup ? `, task group ${s.position.taskGroup}` : ''}` : '';
     await named(quick.recordProgress, `record progress: ${s.status}${s.waiting ? ` (${s.waiting.reason})` : ''}${at}`, { view: toStatus(s) });
   }
 
-  async notify(event: Parameters<Activities['notify']>[0]['event'], message: string): Promise<void> {
+  /**
+   * The files and a notification in one local activity (lean history; before it, `record` then
+   * `notify`), then the webhook when the worker has one.
+   */
+  async recordAndNotify(event: NotifyEvent, message: string): Promise<void> {
+    if (!this.lean) {
+      await this.record();
+      return this.notify(event, message);
+    }
+    this.flushAttributes();
+    const s = this.state;
+    const input = { label: s.label, event, message };
+    const answer = await named(quick.recordProgress, `record progress: ${s.status} · notify: ${event}`, { view: toStatus(s), notify: input });
+    this.webhook = answer.webhook;
+    await this.postWebhook(input);
+  }
+
+  async notify(event: NotifyEvent, message: string): Promise<void> {
     const input = { label: this.state.label, event, message };
-    await named(quick.notify, `notify: ${event}`, input);
+    const answer = await named(quick.notify, `notify: ${event}`, input);
+    // Old workers answered nothing: then the webhook activity runs as it always did.
+    if (this.lean) this.webhook = answer?.webhook ?? true;
+    await this.postWebhook(input);
+  }
+
+  private async postWebhook(input: { label: string; event: NotifyEvent; message: string }): Promise<void> {
+    const event = input.event;
+    if (this.lean && !this.webhook) return;
     // The webhook (NIGHTSHIFT_WEBHOOK_URL on the worker) is best effort: a few quick attempts, then
     // given up; its failure is only logged. The build does not wait for it, except briefly when it
     // ends, since a post still pending when the workflow closes would be dropped.
@@ -234,6 +288,8 @@ function takeDecision(s: BuildState): Decision {
   if (!d) throw ApplicationFailure.nonRetryable('no decision to take', 'InternalError');
   return d;
 }
+
+type NotifyEvent = Parameters<Activities['notify']>[0]['event'];
 
 export function now(): string {
   return new Date().toISOString();

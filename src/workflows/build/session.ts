@@ -63,6 +63,8 @@ export abstract class BuildSessions extends BuildRuntime {
     this.progressAt.set(session, this.progressSeq);
     this.touch();
     setCurrentDetails(this.details(`session ${session}: checkpoint ${cp.id}, task group ${group.id}`));
+    // A status changed since the last record (after a retry wait or a usage limit) is in the list before the agent starts.
+    this.flushAttributes();
     const owner = ownerOf(s.label, s.workspace);
     const route = hostRoute(workflowInfo().taskQueue, owner, policy.hostTimeout ?? DEFAULT_HOST_TIMEOUT_MS);
     try {
