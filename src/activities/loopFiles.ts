@@ -46,6 +46,8 @@ export interface LoopProgressInput extends LoopRepoInput {
   mode: LoopMode;
   summary: string;
   checkboxes: { done: number; total: number } | null;
+  /** Hook mode: the Claude Code transcript, instead of `sessions/session-NNN.log`. */
+  log?: string;
 }
 
 /**
@@ -107,6 +109,7 @@ export function appendLoopProgress(input: LoopProgressInput): void {
     at: new Date(input.at),
     summary: input.summary,
     mode: input.mode,
+    ...(input.log ? { log: input.log } : {}),
     ...(input.checkboxes ? { counts: { ...input.checkboxes, open: input.checkboxes.total - input.checkboxes.done } } : {}),
   });
   appendFileSync(file, entry);

@@ -4,6 +4,7 @@
  * the loop workflow, the CLI and the hook script share the one rule and the one prompt.
  */
 import { z } from 'zod';
+import { containsPromise } from './taskList';
 
 /** Relative to the repository: the settings Claude Code reads (never committed) and the loop's local state. */
 export const SETTINGS_FILE = '.claude/settings.local.json';
@@ -40,12 +41,12 @@ export type StopAnswer =
   | { decision: 'block'; iteration: number; prompt: string }
   | { decision: 'allow'; iteration: number; status: HookEnd; reason: string };
 
-/** Whether the agent's last message holds `<promise>TEXT</promise>` (whitespace inside the tag ignored). */
+/**
+ * Whether the agent's last message holds `<promise>TEXT</promise>`: the headless loop's test
+ * (taskList.ts `containsPromise`: whitespace runs count as one, a tag quoted in code does not count).
+ */
 export function promiseIn(message: string | null | undefined, completionPromise: string): boolean {
-  if (!message) return false;
-  const want = completionPromise.trim();
-  for (const m of message.matchAll(/<promise>([\s\S]*?)<\/promise>/g)) if ((m[1] ?? '').trim() === want) return true;
-  return false;
+  return message ? containsPromise(message, completionPromise) : false;
 }
 
 /**

@@ -119,6 +119,8 @@ export interface ProgressEntryInput {
   mode: LoopMode;
   /** The checklist after the session, in structured mode. */
   counts?: CheckboxCounts;
+  /** Where the session's transcript is, when not `sessions/session-NNN.log` (hook mode: Claude Code's own). */
+  log?: string;
 }
 
 /** What one session appends to `progress.md`; ends with a blank line so entries stay separate. */
@@ -127,7 +129,7 @@ export function progressEntry(input: ProgressEntryInput): string {
     `## Session ${input.session} — ${input.at.toISOString()}`,
     '',
     `- Mode: ${input.mode}`,
-    `- Log: sessions/session-${String(input.session).padStart(3, '0')}.log`,
+    `- Log: ${input.log ?? `sessions/session-${String(input.session).padStart(3, '0')}.log`}`,
   ];
   if (input.counts) lines.push(`- Tasks: ${input.counts.done}/${input.counts.total} done`);
   lines.push('', input.summary.trim() || '(no summary)', '', '');

@@ -92,7 +92,6 @@ export function unrecordedIterations(state: LoopState): HookIteration[] {
 export function iterationSummary(it: HookIteration): string {
   return [
     `Stop ${it.n} of the Claude Code session${it.sessionId ? ` ${it.sessionId}` : ''}: ${it.decision === 'block' ? 'blocked, prompt handed back' : 'allowed'}${it.promiseSeen ? ' (completion promise seen)' : ''}.`,
-    `Transcript: ${it.transcriptPath}`,
     it.lastMessage ? `Last message:\n\n${it.lastMessage}` : '',
   ]
     .filter(Boolean)

@@ -189,6 +189,7 @@ class Loop {
       at: it.at,
       mode: r.mode,
       checkboxes: null,
+      ...(it.transcriptPath ? { log: it.transcriptPath } : {}),
       summary: iterationSummary(it),
     });
   }

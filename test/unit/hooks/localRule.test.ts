@@ -23,6 +23,7 @@ describe('the completion promise', () => {
     ['DONE', 'DONE', false],
     ['', 'DONE', false],
     ['<promise>ALL TESTS PASS</promise>', 'ALL TESTS PASS', true],
+    ['I must not print `<promise>DONE</promise>` yet', 'DONE', false],
   ])('%j with promise %s: %s', (message, promise, seen) => {
     expect(promiseIn(message, promise)).toBe(seen);
   });
