@@ -9,7 +9,7 @@
  *   BENCH_SCALE_BUILDS, BENCH_SCALE_CHECKPOINTS, BENCH_SCALE_TICKS   override the sizes
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -21,6 +21,7 @@ import { benchHistoryEvents } from './historyEvents';
 import { benchQueueLatency } from './queueLatency';
 import { benchScale } from './scale';
 import { benchWorkerLoss } from './workerLoss';
+import { benchRows } from './rows';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
@@ -32,6 +33,16 @@ const RUNS = num('BENCH_RUNS', 5, 2);
 const LOSS_RUNS = num('BENCH_LOSS_RUNS', 3, 1);
 const QUEUE_BUILDS = num('BENCH_QUEUE_BUILDS', 20, 10);
 const SCALE = { builds: num('BENCH_SCALE_BUILDS', 50, 10), checkpoints: num('BENCH_SCALE_CHECKPOINTS', 3, 3), ticks: num('BENCH_SCALE_TICKS', 20, 5) };
+
+/** The machine's load (1-minute average) around each part: the 2-core machine is shared, so each figure carries it. */
+const loads: Record<string, { before: number; after: number }> = {};
+async function measured<T>(part: string, run: () => Promise<T>): Promise<T> {
+  const before = Number((loadavg()[0] ?? 0).toFixed(2));
+  const result = await run();
+  loads[part] = { before, after: Number((loadavg()[0] ?? 0).toFixed(2)) };
+  return result;
+}
+const loadOf = (part: string) => (loads[part] ? `load ${loads[part].before}->${loads[part].after}` : '');
 
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
 
@@ -58,20 +69,23 @@ async function main(): Promise<void> {
     const bash: number[] = [];
     const nightshift: number[] = [];
     if (want('orchestration'))
-      for (let i = 0; i < RUNS; i++) {
-        bash.push(bashLoop(CHECKPOINTS, scenario));
-        nightshift.push(await nightshiftBuild(client, taskQueue, CHECKPOINTS, scenario));
-        log(`run ${i + 1}/${RUNS}: bash loop ${bash[i]?.toFixed(0)} ms, nightshift ${nightshift[i]?.toFixed(0)} ms`);
-      }
-    const history = want('history') ? await benchHistoryEvents({ client, taskQueue, checkpoints: 3 }) : null;
-    const signals = want('signals') ? await signalLatency(client, taskQueue, Math.max(5, RUNS)) : null;
+      await measured('orchestration', async () => {
+        // Side by side: each run does the bash loop, then the build, so both see the same load.
+        for (let i = 0; i < RUNS; i++) {
+          bash.push(bashLoop(CHECKPOINTS, scenario));
+          nightshift.push(await nightshiftBuild(client, taskQueue, CHECKPOINTS, scenario));
+          log(`run ${i + 1}/${RUNS}: bash loop ${bash[i]?.toFixed(0)} ms, nightshift ${nightshift[i]?.toFixed(0)} ms (load ${loadavg()[0]?.toFixed(2)})`);
+        }
+      });
+    const history = want('history') ? await measured('history', () => benchHistoryEvents({ client, taskQueue, checkpoints: 3 })) : null;
+    const signals = want('signals') ? await measured('signals', () => signalLatency(client, taskQueue, Math.max(5, RUNS))) : null;
     if (want('queue')) log(`enqueue-to-agent-start latency over ${QUEUE_BUILDS} queued builds ...`);
-    const queue = want('queue') ? await benchQueueLatency({ client, taskQueue, builds: QUEUE_BUILDS }) : null;
+    const queue = want('queue') ? await measured('queue', () => benchQueueLatency({ client, taskQueue, builds: QUEUE_BUILDS })) : null;
     return { bash, nightshift, history, signals, queue };
   });
   if (want('loss')) log(`worker loss recovery, ${LOSS_RUNS} runs each (real worker processes) ...`);
-  const workerLoss = want('loss') ? await benchWorkerLoss({ client, address: server.address, runs: LOSS_RUNS, log }) : null;
-  const scale = want('scale') ? await benchScale({ client, address: server.address, bundle: bundlePath, ...SCALE, log }) : null;
+  const workerLoss = want('loss') ? await measured('loss', () => benchWorkerLoss({ client, address: server.address, runs: LOSS_RUNS, log })) : null;
+  const scale = want('scale') ? await measured('scale', () => benchScale({ client, address: server.address, bundle: bundlePath, ...SCALE, log })) : null;
   await connection.close();
   await native.close();
   await server.stop();
@@ -83,6 +97,8 @@ async function main(): Promise<void> {
     at: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
     machine: { cpus: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    /** 1-minute load average before and after each part (other work shares the machine). */
+    load: loads,
     checkpoints: CHECKPOINTS,
     runs: RUNS,
     orchestration: b
@@ -90,6 +106,8 @@ async function main(): Promise<void> {
           bashLoopMedianMs: Math.round(b),
           nightshiftMedianMs: Math.round(n),
           ratio: Number((n / b).toFixed(2)),
+          /** Median of each run's own ratio (its bash loop and its build ran back to back): steadier under a changing load. */
+          pairedRatio: Number(median(inProcess.nightshift.map((x, i) => x / (inProcess.bash[i] as number))).toFixed(2)),
           overheadPerCheckpointMs: Math.round((n - b) / CHECKPOINTS),
           bashLoopMs: inProcess.bash.map(Math.round),
           nightshiftMs: inProcess.nightshift.map(Math.round),
@@ -115,25 +133,14 @@ async function main(): Promise<void> {
   const file = join(out, `${summary.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
 
-  const rows: [string, string, string][] = [];
-  const o = summary.orchestration;
-  if (o) rows.push([`${CHECKPOINTS} no-op checkpoints vs bash loop (median of ${RUNS})`, `${o.ratio}x (${o.nightshiftMedianMs} vs ${o.bashLoopMedianMs} ms, +${o.overheadPerCheckpointMs} ms/checkpoint)`, '<= 1.3x']);
-  const h = summary.history;
-  if (h) rows.push([`history events per checkpoint (${h.checkpoints}-checkpoint build, quiet agent)`, `${h.perCheckpoint} (${h.events} events)`, '<= 20']);
-  const q = summary.queue;
-  if (q) rows.push([`enqueue -> agent start (${q.n} builds)`, `median ${q.median_ms} ms, p95 ${q.p95_ms} ms`, 'p95 < 300 ms']);
-  if (scale) {
-    rows.push([`${scale.builds} builds at once, ${scale.checkpoints} checkpoints, ${scale.ticks} s agents`, `${scale.completed} completed, ${scale.oneCommitPerCheckpoint} with one commit per checkpoint`, `all ${scale.builds}`]);
-    rows.push(['worker RSS peak (worker process)', `${scale.rssPeakMb} MB (idle ${scale.rssIdleMb} MB)`, '< 500 MB']);
-    rows.push([`all ${scale.builds} vs one alone`, `${scale.allMs} vs ${scale.aloneMs} ms (${scale.slowdown}x)`, 'measured']);
-    rows.push(['slot open -> agent start', `median ${scale.slotToAgentMedianMs} ms, p95 ${scale.slotToAgentP95Ms} ms`, 'measured']);
-  }
-  if (s && summary.signals) rows.push(['pause --now -> agent gone / resume -> next agent', `${summary.signals.pauseNowToAgentGoneMedianMs} / ${summary.signals.resumeToNextAgentMedianMs} ms median`, 'measured']);
-  if (workerLoss) rows.push(['lost worker -> agent running again (SIGKILL / SIGTERM)', `${workerLoss.killToAgentMedianMs} ms (${workerLoss.afterHeartbeatTimeoutMedianMs} ms after the ${workerLoss.heartbeatTimeoutMs / 1000} s heartbeat timeout) / ${workerLoss.termToAgentMedianMs} ms`, 'within 15 s of the timeout / 2 s']);
   log('');
-  for (const [what, got, target] of rows) log(`${what.padEnd(62)} ${got.padEnd(60)} target ${target}`);
-  if (h) log(`history by type: ${JSON.stringify(h.byType)}\nhistory by activity: ${JSON.stringify(h.byActivity)}; signals: ${JSON.stringify(h.bySignal)}`);
-  log(`written to ${file}`);
+  for (const r of benchRows(summary)) log(`${r.what.padEnd(62)} ${r.got.padEnd(64)} target ${r.target.padEnd(32)} ${loadOf(r.part)}`);
+  const h = summary.history;
+  if (h) {
+    log(`history of a middle checkpoint by type: ${JSON.stringify(h.perCheckpointByType)}`);
+    log(`history of the whole build by type: ${JSON.stringify(h.byType)}\nby activity: ${JSON.stringify(h.byActivity)}; signals: ${JSON.stringify(h.bySignal)}`);
+  }
+  log(`written to ${file}; npm run bench:readme puts the newest figures into README.md`);
 }
 
 main().catch((err: unknown) => {
