@@ -81,6 +81,10 @@ export async function continueLoop(
   if (previous.status.name === 'RUNNING') throw runnerConflict(name);
   const memo = previous.memo?.[LOOP_MEMO] as LoopMemo | undefined;
   if (!memo) throw new NotFoundError(`loop ${name} left no state to continue from`, 'Start it again with another --task-name.');
+  if (memo.request.execution === 'hook') {
+    // Its hook and state file went with it; a new hook-mode loop installs them again.
+    throw new ConflictError(`loop ${name} ran in hook mode, which --continue does not carry on`, `Start a new one: nightshift loop --hook "${memo.request.task.split('\n')[0]}" --repo ${memo.request.repo} --task-name ${name}-2`);
+  }
   const request = parseLoopRequest({ ...memo.request, ...overrides }, `--continue ${name}`);
   const carried = initialLoopState(request, loopWorkflowId(name), new Date().toISOString(), memo.counters);
   return { handle: await launch(client, request, carried, options), request, counters: memo.counters };
