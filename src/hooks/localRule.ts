@@ -20,5 +20,5 @@ export function localRuleMessage(state: HookState, answer: StopAnswer, why: stri
         ? 'completion promise seen: the session may stop'
         : 'iteration limit reached: the session may stop';
   const after = answer.decision === 'allow' ? `; the hook is removed, and the workflow did not hear of it: run \`nightshift loop --cancel ${state.taskName}\` once the server is back` : '';
-  return `nightshift: Temporal at ${state.temporal.address} did not answer (${why}); local rule for loop ${state.taskName}: iteration ${answer.iteration}${of}, ${what}${after}`;
+  return `nightshift: no answer from loop ${state.taskName} through Temporal at ${state.temporal.address} (${why}; server unreachable or no worker); local rule: iteration ${answer.iteration}${of}, ${what}${after}`;
 }

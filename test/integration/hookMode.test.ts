@@ -185,8 +185,8 @@ describe(`hook mode with the real claude ${AGENT_CLI_PINS.claude.version} (claud
     const first = await hook('Not yet.');
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toEqual({ decision: 'block', reason: prompt });
-    expect(first.stderr).toContain(`nightshift: Temporal at ${address} did not answer`);
-    expect(first.stderr).toContain('local rule for loop');
+    expect(first.stderr).toContain(`nightshift: no answer from loop ${name} through Temporal at ${address}`);
+    expect(first.stderr).toContain('local rule:');
     expect(first.stderr).toContain('iteration 1 of 3, promise not seen: the prompt is handed back');
     expect((JSON.parse(readFileSync(stateFile(repo), 'utf8')) as { iterations: number }).iterations).toBe(1);
 

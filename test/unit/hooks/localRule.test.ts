@@ -60,7 +60,7 @@ describe('the local rule (Temporal unreachable)', () => {
   it('says that it decided alone, where the server was, and what to do after', () => {
     const blocked = localDecision(state(), false).answer;
     expect(localRuleMessage(state(), blocked, 'no answer within 5 s')).toBe(
-      'nightshift: Temporal at 127.0.0.1:1 did not answer (no answer within 5 s); local rule for loop fix-tests: iteration 1 of 3, promise not seen: the prompt is handed back',
+      'nightshift: no answer from loop fix-tests through Temporal at 127.0.0.1:1 (no answer within 5 s; server unreachable or no worker); local rule: iteration 1 of 3, promise not seen: the prompt is handed back',
     );
     const done = localDecision(state(), true).answer;
     expect(localRuleMessage(state(), done, 'x')).toContain('completion promise seen: the session may stop; the hook is removed');

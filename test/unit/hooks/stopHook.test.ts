@@ -67,7 +67,7 @@ describe('the Stop hook', () => {
     const { repo, args } = setUp();
     const result = await runStopHook(args, input('x'), remote(() => new Promise(() => undefined)), 50);
     expect(result.output).toEqual({ decision: 'block', reason: 'PROMPT' });
-    expect(result.message).toContain('did not answer (no answer within 0.05 s); local rule for loop t: iteration 1 of 5');
+    expect(result.message).toContain('(no answer within 0.05 s; server unreachable or no worker); local rule: iteration 1 of 5');
     expect(installedLoops(settings(repo))).toEqual(['t']);
   });
 
