@@ -102,8 +102,14 @@ async function launch(
       taskQueue: options.taskQueue ?? taskQueue(),
       workflowId,
       args: carried ? [request, carried] : [request],
-      staticSummary: `loop ${request.taskName} (${request.mode}${request.maxSessions ? `, at most ${request.maxSessions} sessions` : ''})`,
-      staticDetails: `repo: ${request.repo}\nfiles: ${request.repo}/.autonomous/${request.taskName}\nagent: ${request.agent.kind}`,
+      staticSummary:
+        request.execution === 'hook'
+          ? `loop ${request.taskName} (hook mode${request.maxSessions ? `, at most ${request.maxSessions} iterations` : ''})`
+          : `loop ${request.taskName} (${request.mode}${request.maxSessions ? `, at most ${request.maxSessions} sessions` : ''})`,
+      staticDetails:
+        request.execution === 'hook'
+          ? `repo: ${request.repo}\nfiles: ${request.repo}/.autonomous/${request.taskName}\nsessions: the Claude Code session in the repo, through its Stop hook (.claude/settings.local.json)`
+          : `repo: ${request.repo}\nfiles: ${request.repo}/.autonomous/${request.taskName}\nagent: ${request.agent.kind}`,
       typedSearchAttributes: new TypedSearchAttributes([
         { key: NightshiftLabel, value: request.taskName },
         { key: NightshiftStatus, value: 'running' },
