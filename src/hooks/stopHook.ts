@@ -100,7 +100,7 @@ export async function runStopHook(args: HookArgs, input: StopHookInput, remote: 
       answer.decision === 'block'
         ? `nightshift: loop ${state.taskName}, iteration ${answer.iteration}: the prompt is handed back`
         : `nightshift: loop ${state.taskName} ${answer.status} (${answer.reason}); the session may stop`;
-    writeHookState(args.repo, { ...state, iterations: answer.iteration });
+    if (answer.decision === 'block') writeHookState(args.repo, { ...state, iterations: answer.iteration });
   } catch (err) {
     if (err instanceof LoopGone) {
       finish(args);
@@ -109,7 +109,7 @@ export async function runStopHook(args: HookArgs, input: StopHookInput, remote: 
     }
     const local = localDecision(state, promiseSeen);
     answer = local.answer;
-    writeHookState(args.repo, local.next);
+    if (answer.decision === 'block') writeHookState(args.repo, local.next);
     message = localRuleMessage(state, answer, (err as Error).message);
   }
   if (answer.decision === 'allow') finish(args);
