@@ -88,7 +88,8 @@ describe(`hook mode with the real claude ${AGENT_CLI_PINS.claude.version} (claud
     const repo = repoWithSettings();
     const name = newName('done');
     const taskQueue = env.taskQueue();
-    const { worker } = await env.worker({ taskQueue });
+    // No workflow cache: every task (each stop's update included) replays the history first.
+    const { worker } = await env.worker({ taskQueue, maxCachedWorkflows: 0 });
     await worker.runUntil(async () => {
       const started = await nightshift(['loop', '--hook', 'Fix the failing tests', '--repo', repo, '--task-name', name, '--max-iterations', '5', '--json'], taskQueue);
       succeeded(started);
