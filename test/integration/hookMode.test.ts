@@ -151,6 +151,23 @@ describe(`hook mode with the real claude ${AGENT_CLI_PINS.claude.version} (claud
     expect(existsSync(stateFile(repo))).toBe(false);
   });
 
+  it('cancelling the workflow itself (Web UI, temporal workflow cancel) removes the hook through the worker', async () => {
+    const repo = repoWithSettings();
+    const name = newName('wfcancel');
+    const taskQueue = env.taskQueue();
+    const { worker } = await env.worker({ taskQueue });
+    await worker.runUntil(async () => {
+      succeeded(await nightshift(['loop', '--hook', 'Rename the module', '--repo', repo, '--task-name', name, '--max-iterations', '3'], taskQueue));
+      expect(installedLoops(settingsOf(repo))).toEqual([name]);
+      const handle = env.client.workflow.getHandle(loopWorkflowId(name));
+      await eventually(async () => ((await handle.query(loopStatusQuery)).status === 'running' ? true : undefined), 30_000, 'the loop to run');
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow();
+    });
+    expect(settingsOf(repo)).toEqual(THEIRS);
+    expect(existsSync(stateFile(repo))).toBe(false);
+  });
+
   it('deleting the state file cancels the loop: the hook lets claude stop and reports the cancel', async () => {
     const api = await endpoint(() => ({ text: 'Halfway there.' }));
     const repo = repoWithSettings();
