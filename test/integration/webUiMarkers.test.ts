@@ -126,9 +126,9 @@ describe('the Web UI run page', () => {
     expect(events.filter((m) => m.name === 'notifyWebhook')).toEqual([]);
     expect(summaries).toContain('notify: escalated');
     expect(summaries).toContain('record progress: awaiting-human (escalated) · checkpoint 1, task group 1.1');
-    // Lean history: the worktree, six sessions, and one verify-and-commit per checkpoint; nothing else.
+    // Lean history: the worktree, six sessions, one verify-and-commit per checkpoint and the delivery; no webhook.
     const activities = events.filter((m) => m.kind === 'activity').map((m) => m.name);
-    expect(activities.sort()).toEqual(['prepareWorkspace', ...Array<string>(6).fill('runAgentSession'), 'verifyAndCommit', 'verifyAndCommit']);
+    expect(activities.sort()).toEqual(['deliverBuild', 'prepareWorkspace', ...Array<string>(6).fill('runAgentSession'), 'verifyAndCommit', 'verifyAndCommit']);
     expect(events.filter((m) => m.kind === 'timer').length).toBeGreaterThan(8);
   });
 

@@ -48,10 +48,5 @@ export async function deliverCompleted(state: BuildState, route?: () => { taskQu
   if (!lean && !patched('nightshift-delivery')) return;
   const input = deliveryInput(state);
   if (!input) return;
-  // A pull request needs the remote, which the worktree did not find (lean history: no activity to say so).
-  if (lean && !input.command && input.push && !state.workspace?.remote) {
-    state.delivery = { state: 'none', via: 'none', url: null, error: `the repository has no remote ${input.remote}`, at: now() };
-    return;
-  }
   state.delivery = await runDelivery(input, route?.() ?? {});
 }
