@@ -248,6 +248,9 @@ async function status(client: Client, o: Options, positionals: string[]): Promis
   return 0;
 }
 
+/** Claude Code's default limit of consecutive Stop hook blocks in one turn (2.1.197: CLAUDE_CODE_STOP_HOOK_BLOCK_CAP, default 8). */
+const CLAUDE_STOP_BLOCK_CAP = 8;
+
 async function hook(client: Client, namespace: string, o: Options, input: { taskName: string; task: string; repo: string }): Promise<number> {
   const { address } = connectionConfig();
   const h = await startHookLoop(
@@ -261,6 +264,10 @@ async function hook(client: Client, namespace: string, o: Options, input: { task
     print(`Now run Claude Code in ${input.repo} and give it the task: each time it stops, the hook hands the prompt`);
     print(`back until it prints <promise>${h.request.completionPromise}</promise>${limit}.`);
     print(`  cancel: nightshift loop --cancel ${input.taskName}   (or delete ${h.stateFile})`);
+    if (!h.request.maxSessions || h.request.maxSessions > CLAUDE_STOP_BLOCK_CAP) {
+      print(`  note: Claude Code ends a turn after ${CLAUDE_STOP_BLOCK_CAP} blocked stops in a row whatever the hook says; the loop then waits for`);
+      print(`  the session's next stop. To go further in one turn, raise CLAUDE_CODE_STOP_HOOK_BLOCK_CAP (environment, or "env" in the settings).`);
+    }
   }
   return started(client, namespace, o, h.workflowId, h.runId, input.taskName, 'hook mode', { settingsFile: h.settingsFile, stateFile: h.stateFile, prompt: h.prompt });
 }
