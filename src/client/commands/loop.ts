@@ -12,6 +12,7 @@ import { type Command, parseOptions, print, printJson } from '../cli';
 import { withClient } from '../connect';
 import { agentFlags, agentFromFlags, agentOptions, agentSpec } from '../agentFlags';
 import { cancelLoop, startHookLoop } from '../hookLoops';
+import { warnIfNoWorker } from '../workers';
 import { continueLoop, type LoopListing, listLoops, loopStatus, parseLoopRequest, startLoop } from '../loops';
 import { policyFlags, policyFromFlags, policyOptions, policySpec } from '../policyFlags';
 import { tokensNote } from '../tokens';
@@ -258,6 +259,8 @@ async function hook(client: Client, namespace: string, o: Options, input: { task
     { ...input, ...(o['max-iterations'] ? { maxIterations: Number(o['max-iterations']) } : {}), ...(o['completion-promise'] ? { completionPromise: o['completion-promise'] } : {}) },
     { address, namespace },
   );
+  // Without a worker every stop waits out the hook's 5 s budget and is decided by the local rule.
+  await warnIfNoWorker(client, namespace);
   const limit = h.request.maxSessions ? ` (at most ${h.request.maxSessions} iterations)` : '';
   if (!o.json) {
     print(`Installed the Stop hook of loop ${input.taskName} in ${h.settingsFile}; state in ${h.stateFile}`);
