@@ -101,7 +101,7 @@ const rows: Row[] = [
   // loop
   { promise: 'loop needs a task', argv: ['loop', '--repo', '$REPO'], code: 2, says: ['a task description is required'] },
   { promise: 'loop --max-sessions must be a whole number', argv: ['loop', 'do it', '--repo', '$REPO', '--max-sessions', 'many'], code: 2, says: ['--max-sessions: expected a whole number of sessions, at least 1'] },
-  { promise: 'loop takes one of --continue, --list, --status', argv: ['loop', '--continue', '--list'], code: 2, says: ['--continue: give at most one of --continue, --list, --status'] },
+  { promise: 'loop takes one of --hook, --continue, --list, --status, --cancel', argv: ['loop', '--continue', '--list'], code: 2, says: ['--continue: give at most one of --hook, --continue, --list, --status, --cancel'] },
   { promise: 'a task name that cannot be a workflow id is refused', argv: ['loop', 'do it', '--repo', '$REPO', '--task-name', 'Do It!'], code: 2, says: ['--task-name', 'expected lowercase letters'] },
   { promise: 'a loop budget must be dollars', argv: ['loop', 'do it', '--repo', '$REPO', '--budget', 'lots'], code: 2, says: ['--budget: expected an amount in USD'] },
   { promise: 'a loop in a directory that is not git is refused', argv: ['loop', 'do it', '--repo', '$DIR'], code: 2, says: ['--repo: $DIR is not a git repository'] },
