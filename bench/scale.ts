@@ -3,7 +3,9 @@
  * `checkpoints` checkpoints whose agent prints a line every second for `ticks` seconds. The worker is
  * a real `nightshift worker` process; its VmRSS is sampled from /proc every 500 ms. Measured: all
  * complete with one commit per checkpoint, RSS peak, wall time against one build alone, and the delay
- * from `enqueue` returning (the slot is open: concurrency = builds) to the build's first agent start.
+ * from a slot opening to the build's first agent start. Every slot is open when the enqueues are sent
+ * (concurrency = builds), so that delay runs from the `enqueue` call; the part of it after the queue
+ * started the build (the build workflow's start time) is measured too.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import type { Client } from '@temporalio/client';
 import { enqueue, setQueuePolicy } from '../src/client/queue';
 import { queueWorkflowId } from '../src/workflows/queue/messages';
 import { makeRepo, median, percentile } from './buildBench';
+import { type WorkerTuning, workerTuning } from '../src/worker/tuning';
 
 const CLI = join(__dirname, '..', 'src', 'client', 'index.js');
 
@@ -42,8 +45,14 @@ export interface ScaleResult {
   allMs: number;
   /** allMs / aloneMs: 1 would be perfect parallelism. */
   slowdown: number;
+  /** From the `enqueue` call (its slot is open) to the build's first agent start. */
   slotToAgentMedianMs: number;
   slotToAgentP95Ms: number;
+  /** From the build workflow's start (the queue admitted it) to its first agent start. */
+  startedToAgentMedianMs: number;
+  startedToAgentP95Ms: number;
+  /** The worker's cache and slots (src/worker/tuning.ts; NIGHTSHIFT_MAX_* in the bench's environment reach it). */
+  tuning: WorkerTuning;
 }
 
 function rssMb(pid: number): number | undefined {
@@ -90,7 +99,7 @@ const plan = (n: number) => ({
 });
 
 /** Enqueues `count` builds at once; resolves when all ended, with each one's enqueue-to-agent delay. */
-async function wave(o: ScaleOptions, taskQueue: string, count: number, tag: string): Promise<{ ms: number; delays: number[]; completed: number; exact: number }> {
+async function wave(o: ScaleOptions, taskQueue: string, count: number, tag: string): Promise<{ ms: number; delays: number[]; afterStart: number[]; completed: number; exact: number }> {
   const queue = `scale-${tag}-${Date.now()}`;
   const target = { queue, taskQueue };
   await setQueuePolicy(o.client, { concurrency: count, timeZone: 'UTC' }, target);
@@ -107,18 +116,21 @@ async function wave(o: ScaleOptions, taskQueue: string, count: number, tag: stri
       const repo = makeRepo(dir);
       const label = `scale-${tag}-${i}-${Date.now() % 100000}`;
       const entry = { label, name: `Scale ${i}`, description: 'Many builds at once on one worker', criteria: ['Every checkpoint has its commit on the build branch'], addedAt: new Date().toISOString(), repo, kind: 'plan' as const, plan: plan(o.checkpoints) };
+      const sent = Date.now();
       const answer = await enqueue(o.client, { entry, agent: { kind: 'scripted', scenario }, policy: { stallTimeout: '2m' } }, target);
-      const returned = Date.now();
       if (!answer.building || !answer.workflowId) throw new Error(`${label} waits: ${answer.reasons.join('; ')}`);
-      return { label, repo, stamp, returned, workflowId: answer.workflowId };
+      return { label, repo, stamp, sent, workflowId: answer.workflowId };
     }),
   );
   const results = await Promise.all(entries.map((e) => o.client.workflow.getHandle(e.workflowId).result().then((r: { status: string }) => r.status, (err: unknown) => `error: ${String(err)}`)));
   const ms = performance.now() - started;
-  const delays = await Promise.all(entries.map((e) => waitFor(() => (existsSync(e.stamp) ? Math.max(0, statSync(e.stamp).mtimeMs - e.returned) : undefined), 'a stamp', 5000)));
+  const stamps = await Promise.all(entries.map((e) => waitFor(() => (existsSync(e.stamp) ? statSync(e.stamp).mtimeMs : undefined), 'a stamp', 5000)));
+  const delays = entries.map((e, i) => (stamps[i] as number) - e.sent);
+  const starts = await Promise.all(entries.map(async (e) => (await o.client.workflow.getHandle(e.workflowId).describe()).startTime.getTime()));
+  const afterStart = starts.map((t, i) => Math.max(0, (stamps[i] as number) - t));
   const exact = entries.filter((e) => Number(execFileSync('git', ['rev-list', '--count', `main..nightshift/${e.label}`], { cwd: e.repo, encoding: 'utf8' }).trim()) === o.checkpoints).length;
   await o.client.workflow.getHandle(queueWorkflowId(queue)).terminate('benchmark over').catch(() => undefined);
-  return { ms, delays, completed: results.filter((s) => s === 'completed').length, exact };
+  return { ms, delays, afterStart, completed: results.filter((s) => s === 'completed').length, exact };
 }
 
 export async function benchScale(o: ScaleOptions): Promise<ScaleResult> {
@@ -152,6 +164,9 @@ export async function benchScale(o: ScaleOptions): Promise<ScaleResult> {
       slowdown: Number((all.ms / alone.ms).toFixed(2)),
       slotToAgentMedianMs: Math.round(median(all.delays)),
       slotToAgentP95Ms: Math.round(percentile(all.delays, 95)),
+      startedToAgentMedianMs: Math.round(median(all.afterStart)),
+      startedToAgentP95Ms: Math.round(percentile(all.afterStart, 95)),
+      tuning: workerTuning({ ...process.env, ...(o.workerEnv ?? {}) }),
     };
   } finally {
     clearInterval(sampler);
