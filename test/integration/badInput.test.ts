@@ -101,6 +101,10 @@ const rows: Row[] = [
   // loop
   { promise: 'loop needs a task', argv: ['loop', '--repo', '$REPO'], code: 2, says: ['a task description is required'] },
   { promise: 'loop --max-sessions must be a whole number', argv: ['loop', 'do it', '--repo', '$REPO', '--max-sessions', 'many'], code: 2, says: ['--max-sessions: expected a whole number of sessions, at least 1'] },
+  { promise: 'loop --hook needs a task, checked before connecting', argv: ['loop', '--hook', '--repo', '$REPO'], code: 2, says: ['a task description is required', 'nightshift loop --hook "task description"'] },
+  { promise: 'loop --hook runs no agent: agent flags are refused', argv: ['loop', '--hook', 'fix the tests', '--repo', '$REPO', '--model', 'sonnet'], code: 2, says: ['--model: does not apply with --hook'] },
+  { promise: 'loop --cancel names one loop', argv: ['loop', '--cancel'], code: 2, says: ['--cancel: expected one task NAME'] },
+  { promise: 'loop --max-iterations goes with --hook', argv: ['loop', 'fix the tests', '--repo', '$REPO', '--max-iterations', '3'], code: 2, says: ['--max-iterations goes with --hook'] },
   { promise: 'loop takes one of --hook, --continue, --list, --status, --cancel', argv: ['loop', '--continue', '--list'], code: 2, says: ['--continue: give at most one of --hook, --continue, --list, --status, --cancel'] },
   { promise: 'a task name that cannot be a workflow id is refused', argv: ['loop', 'do it', '--repo', '$REPO', '--task-name', 'Do It!'], code: 2, says: ['--task-name', 'expected lowercase letters'] },
   { promise: 'a loop budget must be dollars', argv: ['loop', 'do it', '--repo', '$REPO', '--budget', 'lots'], code: 2, says: ['--budget: expected an amount in USD'] },

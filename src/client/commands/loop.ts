@@ -101,25 +101,26 @@ Examples:
   nightshift loop --hook "Fix the flaky tests" --max-iterations 10 --repo .   # then run claude in the repo`,
   async run(argv) {
     const { options: o, positionals } = parseOptions('loop', argv, spec, Options);
+    // Every argument is checked before connecting: bad input is answered with or without a server.
+    const named = o.status ? oneName('--status', positionals) : o.cancel ? oneName('--cancel', positionals) : undefined;
+    if (o.list && positionals.length > 0) throw new InvalidInputError(`unexpected arguments: ${positionals.join(' ')}`, '--list');
+    if (o.continue) {
+      if (positionals.length > 1) throw new InvalidInputError(`unexpected arguments: ${positionals.slice(1).join(' ')}`, '--continue');
+      if (!o.agent && AGENT_FLAG_NAMES.some((k) => k !== 'agent' && k !== 'agent-command' && givenFlag(o[k]))) {
+        // The agent is replaced whole on --continue: settings without --agent would silently become the scripted agent's.
+        throw new InvalidInputError('with --continue, agent settings replace the agent: give --agent too', '--agent', 'For example: nightshift loop --continue NAME --agent claude --model sonnet');
+      }
+    }
+    const fresh = o.list || o.status || o.cancel || o.continue ? undefined : newLoop(o, positionals);
     return withClient(async ({ client, namespace }) => {
-      if (o.list) return list(client, o, positionals);
-      if (o.status) return status(client, o, positionals);
-      if (o.cancel) return cancel(client, o, positionals);
+      if (o.list) return list(client, o);
+      if (o.status) return status(client, o, named as string);
+      if (o.cancel) return cancel(client, o, named as string);
       if (o.continue) {
-        if (positionals.length > 1) throw new InvalidInputError(`unexpected arguments: ${positionals.slice(1).join(' ')}`, '--continue');
-        if (!o.agent && AGENT_FLAG_NAMES.some((k) => k !== 'agent' && k !== 'agent-command' && givenFlag(o[k]))) {
-          // The agent is replaced whole on --continue: settings without --agent would silently become the scripted agent's.
-          throw new InvalidInputError('with --continue, agent settings replace the agent: give --agent too', '--agent', 'For example: nightshift loop --continue NAME --agent claude --model sonnet');
-        }
         const { handle, request, counters } = await continueLoop(client, positionals[0], overridesFrom(o));
         return started(client, namespace, o, handle.workflowId, handle.firstExecutionRunId, request.taskName, `continued after ${counters.sessions} session(s)`);
       }
-      const task = positionals.join(' ').trim();
-      if (!task) throw new InvalidInputError('a task description is required', undefined, 'Usage: nightshift loop "task description" --repo DIR');
-      const repo = resolve(o.repo ?? '.');
-      if (spawnSync('git', ['-C', repo, 'rev-parse', '--git-dir']).status !== 0) {
-        throw new InvalidInputError(`${repo} is not a git repository`, '--repo', 'Point --repo at the repository the agent should work in.');
-      }
+      const { task, repo } = fresh as { task: string; repo: string };
       if (o.hook) return hook(client, namespace, o, { taskName: o['task-name'] ?? defaultTaskName(task), task, repo });
       const request = parseLoopRequest(
         {
@@ -138,6 +139,27 @@ Examples:
     });
   },
 };
+
+function oneName(flag: string, positionals: string[]): string {
+  const [name, ...rest] = positionals;
+  if (!name || rest.length > 0) throw new InvalidInputError('expected one task NAME', flag, `Usage: nightshift loop ${flag} NAME`);
+  return name;
+}
+
+/** A new loop's task and repository, checked; hook mode runs no agent, so agent settings are refused there. */
+function newLoop(o: Options, positionals: string[]): { task: string; repo: string } {
+  const task = positionals.join(' ').trim();
+  if (!task) throw new InvalidInputError('a task description is required', undefined, `Usage: nightshift loop ${o.hook ? '--hook ' : ''}"task description" --repo DIR`);
+  const repo = resolve(o.repo ?? '.');
+  if (spawnSync('git', ['-C', repo, 'rev-parse', '--git-dir']).status !== 0) {
+    throw new InvalidInputError(`${repo} is not a git repository`, '--repo', 'Point --repo at the repository the agent should work in.');
+  }
+  if (o.hook) {
+    const agentFlag = AGENT_FLAG_NAMES.find((k) => givenFlag(o[k]));
+    if (agentFlag) throw new InvalidInputError('does not apply with --hook: hook mode runs no agent, your interactive Claude Code session is the agent', `--${agentFlag}`, 'Drop the agent flags, or leave out --hook to run the agent headless.');
+  }
+  return { task, repo };
+}
 
 const spec = {
   repo: { type: 'string' },
@@ -225,9 +247,7 @@ function summary(v: LoopStatusView): string {
   return `${v.status} · session ${v.sessions}${boxes}${fc}${v.lastOutput ? ` · ${v.lastOutput.slice(0, 80)}` : ''}`;
 }
 
-async function status(client: Client, o: Options, positionals: string[]): Promise<number> {
-  const [name, ...rest] = positionals;
-  if (!name || rest.length > 0) throw new InvalidInputError('--status takes one task NAME', '--status', 'Usage: nightshift loop --status NAME');
+async function status(client: Client, o: Options, name: string): Promise<number> {
   const v = await loopStatus(client, name);
   if (o.json) {
     printJson(v);
@@ -275,9 +295,7 @@ async function hook(client: Client, namespace: string, o: Options, input: { task
   return started(client, namespace, o, h.workflowId, h.runId, input.taskName, 'hook mode', { settingsFile: h.settingsFile, stateFile: h.stateFile, prompt: h.prompt });
 }
 
-async function cancel(client: Client, o: Options, positionals: string[]): Promise<number> {
-  const [name, ...rest] = positionals;
-  if (!name || rest.length > 0) throw new InvalidInputError('--cancel takes one task NAME', '--cancel', 'Usage: nightshift loop --cancel NAME');
+async function cancel(client: Client, o: Options, name: string): Promise<number> {
   const c = await cancelLoop(client, name);
   if (o.json) {
     printJson(c);
@@ -289,8 +307,7 @@ async function cancel(client: Client, o: Options, positionals: string[]): Promis
   return 0;
 }
 
-async function list(client: Client, o: Options, positionals: string[]): Promise<number> {
-  if (positionals.length > 0) throw new InvalidInputError(`unexpected arguments: ${positionals.join(' ')}`, '--list');
+async function list(client: Client, o: Options): Promise<number> {
   const loops = await listLoops(client, o.repo ? { repo: resolve(o.repo) } : {});
   if (o.json) {
     printJson(loops);
