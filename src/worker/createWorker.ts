@@ -3,6 +3,7 @@ import { createActivities } from '../activities';
 import { killAllGroupsNow } from '../activities/process';
 import { TASK_QUEUE } from '../config/connection';
 import type { SandboxMode } from '../agents/sandbox';
+import { type WorkerTuning, workerTuning } from './tuning';
 
 export interface NightshiftWorkerOptions {
   connection: NativeConnection;
@@ -18,11 +19,15 @@ export interface NightshiftWorkerOptions {
   sandbox?: SandboxMode;
   /** This worker's host (NIGHTSHIFT_HOST): workspaces it prepares are its own (src/worker/host.ts). */
   host?: string;
+  /** Cache size and slots (src/worker/tuning.ts); default: measured defaults and NIGHTSHIFT_MAX_* variables. */
+  tuning?: WorkerTuning;
 }
 
 /** A worker for Nightshift's workflows and activities on one task queue. */
 export async function createNightshiftWorker(options: NightshiftWorkerOptions): Promise<Worker> {
   process.once('exit', killAllGroupsNow);
+  const tuning = options.tuning ?? workerTuning();
+  const cache = options.maxCachedWorkflows ?? tuning.maxCachedWorkflows;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -43,7 +48,13 @@ export async function createNightshiftWorker(options: NightshiftWorkerOptions): 
     // A worker killed outright leaves its builds' next workflow task on its own sticky queue: move it
     // to the shared queue after 3 s instead of 10, so another worker takes the lost session over sooner.
     stickyQueueScheduleToStartTimeout: '3s',
-    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    // docs/architecture.md "Worker tuning": from 50 builds on one worker (npm run bench:scale).
+    maxCachedWorkflows: cache,
+    // The SDK allows no more tasks at once than the cache holds (a cache of 0 replays every task).
+    maxConcurrentWorkflowTaskExecutions: cache === 0 ? tuning.maxConcurrentWorkflowTaskExecutions : Math.max(2, Math.min(tuning.maxConcurrentWorkflowTaskExecutions, cache)),
+    maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskPolls: tuning.maxTaskPollers,
+    maxConcurrentActivityTaskPolls: tuning.maxTaskPollers,
   });
 }
 

@@ -4,6 +4,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import { HOST_PATTERN, hostQueue } from '../model/hosts';
 import { InvalidInputError } from '../model/errors';
 import type { NativeConnection } from '@temporalio/worker';
+import { type WorkerTuning, workerTuning } from './tuning';
 
 /** This worker's host: `--host`, else NIGHTSHIFT_HOST, else the machine's hostname (made queue-safe). */
 export function workerHost(flag?: string): string {
@@ -22,7 +23,8 @@ export function workerHost(flag?: string): string {
  * The second worker of `nightshift worker`: activities only, on `<queue>@<host>`, where the builds
  * this host owns send their sessions, verification, commits and pushes.
  */
-export async function createHostWorker(options: { connection: NativeConnection; namespace: string; taskQueue: string; host: string; deps: ActivityDeps }): Promise<Worker> {
+export async function createHostWorker(options: { connection: NativeConnection; namespace: string; taskQueue: string; host: string; deps: ActivityDeps; tuning?: WorkerTuning }): Promise<Worker> {
+  const tuning = options.tuning ?? workerTuning();
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -31,5 +33,8 @@ export async function createHostWorker(options: { connection: NativeConnection; 
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
     shutdownGraceTime: '500ms',
+    // The sessions, verifications and commits of the builds this host owns: a session holds a slot for its whole length.
+    maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
+    maxConcurrentActivityTaskPolls: tuning.maxTaskPollers,
   });
 }
