@@ -4,7 +4,6 @@ import type { Worker } from '@temporalio/worker';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import type { AgentSpec } from '../../src/model/request';
-import { createNightshiftWorker } from '../../src/worker/createWorker';
 import { statusQuery } from '../../src/workflows/build/messages';
 import { AIDER_TEST_MODEL, aiderAgentEnv, aiderBin, aiderHome, GPT_4O_MINI_PRICE } from '../support/aiderHome';
 import { untilStatus } from '../support/builds';
@@ -43,16 +42,7 @@ async function endpoint(script: Script): Promise<OpenAIChatEndpoint> {
 
 /** A worker whose agents get the API key from the worker side, as a secret must (never in the request). */
 async function aiderWorker(taskQueue: string, agentEnv: Record<string, string> = { OPENAI_API_KEY: KEY }): Promise<{ worker: Worker; home: string }> {
-  const home = tempDir('home');
-  const worker = await createNightshiftWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    home,
-    taskQueue,
-    workflowBundle: { codePath: process.env.NIGHTSHIFT_TEST_BUNDLE as string },
-    agentEnv,
-  });
-  return { worker, home };
+  return env.worker({ taskQueue, agentEnv });
 }
 
 function aiderAgent(api: OpenAIChatEndpoint): AgentSpec {

@@ -5,7 +5,6 @@ import type { Worker } from '@temporalio/worker';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import type { AgentSpec } from '../../src/model/request';
-import { createNightshiftWorker } from '../../src/worker/createWorker';
 import { retryUpdate, statusQuery } from '../../src/workflows/build/messages';
 import { untilStatus } from '../support/builds';
 import { CODEX_KEY_VAR, CODEX_TEST_MODEL, codexAgentEnv, codexBin, codexHome, removeCodexHomes } from '../support/codexHome';
@@ -54,16 +53,7 @@ async function endpoint(script: Script): Promise<OpenAIResponsesEndpoint> {
 
 /** A worker whose agents get the API key from the worker side, as a secret must (never in the request). */
 async function codexWorker(taskQueue: string, agentEnv: Record<string, string> = { [CODEX_KEY_VAR]: KEY }): Promise<{ worker: Worker; home: string }> {
-  const home = tempDir('home');
-  const worker = await createNightshiftWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    home,
-    taskQueue,
-    workflowBundle: { codePath: process.env.NIGHTSHIFT_TEST_BUNDLE as string },
-    agentEnv,
-  });
-  return { worker, home };
+  return env.worker({ taskQueue, agentEnv });
 }
 
 function codexAgent(codexHomeDir: string): AgentSpec {

@@ -34,7 +34,8 @@ export class TestEnv {
     return `test-${randomUUID()}`;
   }
 
-  async worker(options: { taskQueue: string; home?: string; maxCachedWorkflows?: number }): Promise<{ worker: Worker; home: string }> {
+  /** A Nightshift worker in this process on the shared test bundle; `agentEnv` is the worker-side agent environment (secrets). */
+  async worker(options: { taskQueue: string; home?: string; maxCachedWorkflows?: number; agentEnv?: Record<string, string> }): Promise<{ worker: Worker; home: string }> {
     const home = options.home ?? tempDir('home');
     const worker = await createNightshiftWorker({
       connection: this.nativeConnection,
@@ -43,6 +44,7 @@ export class TestEnv {
       taskQueue: options.taskQueue,
       workflowBundle: { codePath: process.env.NIGHTSHIFT_TEST_BUNDLE as string },
       ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+      ...(options.agentEnv ? { agentEnv: options.agentEnv } : {}),
     });
     return { worker, home };
   }
