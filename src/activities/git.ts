@@ -24,8 +24,7 @@ export async function gitOk(cwd: string, args: string[], env?: NodeJS.ProcessEnv
 
 /** Commits must work on machines where git has no identity configured (CI, fresh containers). */
 export async function identityEnv(cwd: string): Promise<NodeJS.ProcessEnv> {
-  const email = await git(cwd, ['config', 'user.email']);
-  const name = await git(cwd, ['config', 'user.name']);
+  const [email, name] = await Promise.all([git(cwd, ['config', 'user.email']), git(cwd, ['config', 'user.name'])]);
   const env: NodeJS.ProcessEnv = {};
   if (email.code !== 0 || !email.stdout.trim()) {
     env.GIT_AUTHOR_EMAIL = env.GIT_COMMITTER_EMAIL = 'nightshift@localhost';

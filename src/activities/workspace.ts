@@ -15,8 +15,8 @@ export function branchName(label: string): string {
  * branch are never touched. Idempotent: an existing worktree or branch is reused (resume, retry).
  */
 export async function prepareWorkspace(layout: HomeLayout, input: WorkspaceInput, host?: string): Promise<Workspace> {
-  const ws = await worktreeFor(layout, input);
-  const remote = input.remote ? await pushRemote(resolve(input.repo), input.remote) : null;
+  // Side by side: the remote is only read, and a build's start waits for this activity.
+  const [ws, remote] = await Promise.all([worktreeFor(layout, input), input.remote ? pushRemote(resolve(input.repo), input.remote) : null]);
   const withRemote = input.remote === undefined ? ws : { ...ws, remote };
   if (!host) return withRemote;
   // This host owns it now (epoch 1): its workspace activities go to this host's queue.
@@ -36,14 +36,13 @@ async function pushRemote(repo: string, name: string): Promise<{ name: string; u
 
 async function worktreeFor(layout: HomeLayout, input: WorkspaceInput): Promise<Workspace> {
   const repo = resolve(input.repo);
-  const top = await git(repo, ['rev-parse', '--show-toplevel']);
+  const [top, baseCommit] = await Promise.all([git(repo, ['rev-parse', '--show-toplevel']), git(repo, ['rev-parse', '--verify', `${input.baseRef ?? 'HEAD'}^{commit}`])]);
   if (!existsSync(repo) || top.code !== 0) {
     throw ApplicationFailure.nonRetryable(`${input.repo} is not a git repository`, 'InvalidRepo');
   }
   const branch = branchName(input.label);
   const path = layout.workspace(input.label);
   const base = input.baseRef ?? 'HEAD';
-  const baseCommit = await git(repo, ['rev-parse', '--verify', `${base}^{commit}`]);
   if (baseCommit.code !== 0) {
     throw ApplicationFailure.nonRetryable(
       `${input.repo} has no commit at ${base}: a build branches from an existing commit`,
@@ -59,8 +58,8 @@ async function worktreeFor(layout: HomeLayout, input: WorkspaceInput): Promise<W
     throw ApplicationFailure.nonRetryable(`${path} exists but is not the worktree of ${branch}; remove it and retry`, 'InvalidRepo');
   }
   mkdirSync(dirname(path), { recursive: true });
-  await git(repo, ['worktree', 'prune']);
-  const hasBranch = (await git(repo, ['rev-parse', '--verify', `refs/heads/${branch}`])).code === 0;
+  const [, branchRef] = await Promise.all([git(repo, ['worktree', 'prune']), git(repo, ['rev-parse', '--verify', `refs/heads/${branch}`])]);
+  const hasBranch = branchRef.code === 0;
   const args = hasBranch ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, baseCommit.stdout.trim()];
   await gitOk(repo, args);
   return { path, branch, baseCommit: baseCommit.stdout.trim() };
