@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { processAlive } from '../../src/activities/process';
@@ -13,7 +13,7 @@ import {
   statusQuery,
 } from '../../src/workflows/build/messages';
 import { readHome, scenarioBuild, untilStatus } from '../support/builds';
-import { branchSubjects, gitIn, hasContent } from '../support/repo';
+import { branchSubjects, gitIn, hasContent, tempDir } from '../support/repo';
 import { eventually, TestEnv } from '../support/temporal';
 import { recordHistory } from '../support/histories';
 
@@ -143,6 +143,31 @@ describe('pause, resume, feedback, cancel', () => {
       await recordHistory(handle, 'pause-resume');
     });
     expect(subjects(b.repo, b.label)).toHaveLength(2);
+  });
+
+  it('a pause that arrives while a passing verification runs takes effect after its commit (one activity verifies and commits)', async () => {
+    const dir = tempDir('pause-verify');
+    const marker = join(dir, 'verifying');
+    const go = join(dir, 'go');
+    // Checkpoint 1's verification says it started, then waits for the test (at most 30 s).
+    const verify = `if [ ! -e ${marker} ]; then touch ${marker}; i=0; while [ ! -e ${go} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; fi; test -d work`;
+    const b = await scenarioBuild(env, { name: 'pause-verify', verify: [verify] });
+    await b.run(async (handle) => {
+      await eventually(() => (existsSync(marker) ? true : undefined), 30_000, 'verification to start');
+      expect((await handle.query(statusQuery)).status).toBe('verifying');
+      await handle.signal(pauseSignal, { reason: 'look at it' });
+      await untilStatus(handle, (v) => v.pauseRequested, 'the pause request');
+      writeFileSync(go, 'x');
+      const paused = await untilStatus(handle, (v) => v.status === 'paused', 'paused');
+      // Committed, then stopped at the next task boundary: checkpoint 2 has not started.
+      expect(paused.checkpoints[0]?.status).toBe('completed');
+      expect(paused.checkpoints[0]?.commit).toMatch(/^[0-9a-f]{40}$/);
+      expect(paused.checkpoints[1]?.taskGroups[0]?.status).toBe('pending');
+      expect(paused.sessions).toBe(1);
+      await handle.executeUpdate(resumeUpdate);
+      expect((await handle.result()).status).toBe('completed');
+    });
+    expect(subjects(b.repo, b.label)).toEqual(['checkpoint-2: Step 2', 'checkpoint-1: Step 1']);
   });
 
   it('pause --now kills the session (even children ignoring SIGTERM) and re-runs that task on resume', async () => {
