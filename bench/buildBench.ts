@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
-import { processAlive } from '../src/activities/process';
+import { processAlive } from '../src/activities/session/process';
 import { scriptedAgentPath } from '../src/agents/scripted';
 import { parseBuildRequest, startBuild } from '../src/client/builds';
 import { pauseSignal, resumeSignal, statusQuery } from '../src/workflows/build/messages';

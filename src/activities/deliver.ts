@@ -7,7 +7,7 @@ import { redactSecrets } from '../agents/redact';
 import { runUrl } from '../config/connection';
 import { type BuildSummary, type DeliverInput, lastUrl, prBody, prTitle } from '../model/delivery';
 import type { Delivery } from '../workflows/build/state';
-import { git } from './git';
+import { git } from './git/git';
 
 const COMMAND_TIMEOUT_MS = 5 * 60_000;
 

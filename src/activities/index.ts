@@ -1,24 +1,24 @@
-import { commitCheckpoint } from './commit';
-import { recordProgress } from './files';
-import { loopActivities } from './loop';
-import { notify } from './notify';
+import { commitCheckpoint } from './git/commit';
+import { recordProgress } from './files/files';
+import { loopActivities } from './loop/loop';
+import { notify } from './notify/notify';
 import { createQueueActivities } from './queueActivities';
 import { HomeLayout } from './paths';
-import { runAgentSession } from './session';
+import { runAgentSession } from './session/session';
 import type { NotifyInput, NotifyResult, RecordInput, SessionInput, VerifyAndCommitInput, VerifyAndCommitResult, VerifyInput, WorkspaceInput } from './types';
 import { runVerification } from './verify';
-import { withFleetQuota } from './fleetQuota';
+import { withFleetQuota } from './session/fleetQuota';
 import { deliverBuild } from './deliver';
-import { webhookConfigured } from './webhook';
+import { webhookConfigured } from './notify/webhook';
 import { redactSecrets } from '../agents/redact';
 import type { SandboxMode } from '../agents/sandbox';
 import { maskStrings, secretValues, valueMasker } from '../worker/agentEnvFile';
-import { prepareWorkspace, stashWork } from './workspace';
-import { checkOwner, owned } from './owner';
-import type { PrepareLoopInput } from './loopFiles';
+import { prepareWorkspace, stashWork } from './git/workspace';
+import { checkOwner, owned } from './git/owner';
+import type { PrepareLoopInput } from './loop/files';
 import { heartbeating } from './heartbeating';
-import { pushCheckpoint } from './push';
-import { takeOverWorkspace, type TakeOverInput } from './takeover';
+import { pushCheckpoint } from './git/push';
+import { takeOverWorkspace, type TakeOverInput } from './git/takeover';
 import type { CommitInput } from './types';
 
 export interface ActivityDeps {

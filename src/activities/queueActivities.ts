@@ -1,8 +1,8 @@
-import { type QueueFilesInput, writeQueueFiles } from './queueFiles';
-import { type ReportInput, writeBuildReport } from './report';
+import { type QueueFilesInput, writeQueueFiles } from './files/queueFiles';
+import { type ReportInput, writeBuildReport } from './files/report';
 import type { NotifyInput } from './types';
-import { watchBuild } from './watchBuild';
-import { notifyWebhook } from './webhook';
+import { watchBuild } from './files/watchBuild';
+import { notifyWebhook } from './notify/webhook';
 
 /** The queue's, the report's and the webhook's activities; spread into `createActivities`. */
 export function createQueueActivities(deps: { home: string }) {

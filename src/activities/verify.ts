@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { redactSecrets } from '../agents/redact';
 import type { HomeLayout } from './paths';
-import { killGroup, killRecordedGroup, writePidRecord } from './process';
+import { killGroup, killRecordedGroup, writePidRecord } from './session/process';
 import type { VerifyInput, VerifyResult, VerifyStepResult } from './types';
 
 const TAIL = 3000;

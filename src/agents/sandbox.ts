@@ -1,7 +1,7 @@
 /**
  * The agent sandbox (bubblewrap): which paths an agent may write, which it must not see, and the
  * `bwrap` command line that says so. Pure: the worker finds what exists on its machine
- * (src/activities/sandboxSetup.ts) and this module turns it into argv. docs/security.md says what
+ * (src/activities/session/sandboxSetup.ts) and this module turns it into argv. docs/security.md says what
  * it does and does not protect against.
  */
 import type { AgentKind } from '../model/request';

@@ -5,7 +5,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { readTaskDir, readTaskDirs } from '../activities/loopFiles';
+import { readTaskDir, readTaskDirs } from '../activities/loop/files';
 import { taskQueue } from '../config/connection';
 import { ConflictError, InvalidDocumentError, NotFoundError } from '../model/errors';
 import { type LoopRequest, type LoopRequestInput, LoopRequestSchema, loopWorkflowId } from '../model/loopRequest';

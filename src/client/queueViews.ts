@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { type LiveStatus, liveStatus } from '../activities/liveStatus';
-import { age, money, took, whyWaiting } from '../activities/queueFiles';
+import { type LiveStatus, liveStatus } from '../activities/files/liveStatus';
+import { age, money, took, whyWaiting } from '../activities/files/queueFiles';
 import { runUrl } from '../config/connection';
 import type { ActiveView, Completion, QueueView } from '../workflows/queue/state';
 import { print } from './cli';

@@ -1,6 +1,6 @@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { killAllGroupsNow } from '../activities/process';
+import { killAllGroupsNow } from '../activities/session/process';
 import { TASK_QUEUE } from '../config/connection';
 import type { SandboxMode } from '../agents/sandbox';
 import { type WorkerTuning, workerTuning } from './tuning';

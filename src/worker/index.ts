@@ -8,8 +8,8 @@ import { createHostWorker, workerHost } from './host';
 import { runTogether } from './runTogether';
 import { hostQueue } from '../model/hosts';
 import type { SandboxMode } from '../agents/sandbox';
-import { bwrapAvailable } from '../activities/sandboxSetup';
-import { workerSandboxDefault } from '../activities/sessionSandbox';
+import { bwrapAvailable } from '../activities/session/sandboxSetup';
+import { workerSandboxDefault } from '../activities/session/sandbox';
 
 /** `nightshift worker`: connect, make sure the search attributes exist, run until SIGINT/SIGTERM. */
 export async function runWorker(

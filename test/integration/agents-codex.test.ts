@@ -1,4 +1,4 @@
-import { bwrapAvailable } from '../../src/activities/sandboxSetup';
+import { bwrapAvailable } from '../../src/activities/session/sandboxSetup';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { processAlive } from '../../src/activities/process';
+import { processAlive } from '../../src/activities/session/process';
 import {
   feedbackSignal,
   overrideUpdate,

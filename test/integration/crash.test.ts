@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { processAlive } from '../../src/activities/process';
+import { processAlive } from '../../src/activities/session/process';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { startDevServer } from '../../src/server/devServer';
 import { freePort } from '../../src/server/ports';

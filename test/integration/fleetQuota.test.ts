@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
-import { quotaFile } from '../../src/activities/fleetQuota';
+import { quotaFile } from '../../src/activities/session/fleetQuota';
 import { statusQuery } from '../../src/workflows/build/messages';
 import { untilStatus } from '../support/builds';
 import { makeRepo, samplePlan, tempDir, writeJson } from '../support/repo';

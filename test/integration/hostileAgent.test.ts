@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { TRANSCRIPT_MAX_BYTES } from '../../src/activities/session';
+import { TRANSCRIPT_MAX_BYTES } from '../../src/activities/session/session';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import type { BuildRequestInput } from '../../src/model/request';
 import { statusQuery } from '../../src/workflows/build/messages';

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { queueFilesDir } from '../../src/activities/queueFiles';
+import { queueFilesDir } from '../../src/activities/files/queueFiles';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { enqueue, queueVerb, setQueuePolicy } from '../../src/client/queue';
 import type { QueueEntryInput } from '../../src/model/queueEntry';

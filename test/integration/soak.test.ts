@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { queueFilesDir } from '../../src/activities/queueFiles';
+import { queueFilesDir } from '../../src/activities/files/queueFiles';
 import { SCRIPTED_COST } from '../../src/agents/scripted/scenario';
 import { enqueue, queueView, setQueuePolicy } from '../../src/client/queue';
 import { startDevServer } from '../../src/server/devServer';

@@ -6,7 +6,7 @@ import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { HomeLayout } from '../../src/activities/paths';
-import { processAlive } from '../../src/activities/process';
+import { processAlive } from '../../src/activities/session/process';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { createNightshiftWorker } from '../../src/worker/createWorker';
 import { statusQuery } from '../../src/workflows/build/messages';

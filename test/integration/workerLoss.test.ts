@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { processAlive } from '../../src/activities/process';
+import { processAlive } from '../../src/activities/session/process';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { parseLoopRequest, startLoop } from '../../src/client/loops';
 import { statusQuery } from '../../src/workflows/build/messages';

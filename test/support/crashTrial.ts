@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { processAlive } from '../../src/activities/process';
+import { processAlive } from '../../src/activities/session/process';
 import { SCRIPTED_COST } from '../../src/agents/scripted/scenario';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { enqueue, setQueuePolicy } from '../../src/client/queue';

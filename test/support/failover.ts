@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { processAlive } from '../../src/activities/process';
-import { readOwner } from '../../src/activities/owner';
+import { processAlive } from '../../src/activities/session/process';
+import { readOwner } from '../../src/activities/git/owner';
 import { parseBuildRequest, startBuild } from '../../src/client/builds';
 import { statusQuery } from '../../src/workflows/build/messages';
 import { addOrigin, branchHead, checkpointTrailers } from './remote';

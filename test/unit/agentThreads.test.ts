@@ -9,7 +9,7 @@ import {
   threadUsageFile,
   writeInterruptedThread,
   writeThreadUsage,
-} from '../../src/activities/agentThreads';
+} from '../../src/activities/session/agentThreads';
 import { HomeLayout } from '../../src/activities/paths';
 
 const layout = () => new HomeLayout(mkdtempSync(join(tmpdir(), 'threads-')));

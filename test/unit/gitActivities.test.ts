@@ -1,8 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitCheckpoint, findCheckpointCommit } from '../../src/activities/commit';
+import { commitCheckpoint, findCheckpointCommit } from '../../src/activities/git/commit';
 import { HomeLayout } from '../../src/activities/paths';
-import { prepareWorkspace } from '../../src/activities/workspace';
+import { prepareWorkspace } from '../../src/activities/git/workspace';
 import { gitIn, makeRepo, tempDir } from '../support/repo';
 
 /** Real git in temp dirs; no Temporal needed for these activities' own guarantees. */

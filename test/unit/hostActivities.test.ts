@@ -1,11 +1,11 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { commitCheckpoint } from '../../src/activities/commit';
-import { checkOwner, readOwner } from '../../src/activities/owner';
+import { commitCheckpoint } from '../../src/activities/git/commit';
+import { checkOwner, readOwner } from '../../src/activities/git/owner';
 import { HomeLayout } from '../../src/activities/paths';
-import { pushCheckpoint, remoteHead } from '../../src/activities/push';
-import { takeOverWorkspace } from '../../src/activities/takeover';
-import { prepareWorkspace } from '../../src/activities/workspace';
+import { pushCheckpoint, remoteHead } from '../../src/activities/git/push';
+import { takeOverWorkspace } from '../../src/activities/git/takeover';
+import { prepareWorkspace } from '../../src/activities/git/workspace';
 import { addOrigin } from '../support/remote';
 import { gitIn, makeRepo, tempDir } from '../support/repo';
 

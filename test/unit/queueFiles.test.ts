@@ -1,6 +1,6 @@
-import { liveFromView } from '../../src/activities/liveStatus';
-import { renderBuildStatusMd, renderQueueMd, took } from '../../src/activities/queueFiles';
-import { dayRange, renderReport } from '../../src/activities/report';
+import { liveFromView } from '../../src/activities/files/liveStatus';
+import { renderBuildStatusMd, renderQueueMd, took } from '../../src/activities/files/queueFiles';
+import { dayRange, renderReport } from '../../src/activities/files/report';
 import { parseBuildQueueMd } from '../../src/model/buildQueueMd';
 import { admission, buildEnded, enqueue, initialQueueState, markStarted, prepareEnqueue, toQueueView } from '../../src/workflows/queue/state';
 import { samplePlan } from '../support/repo';

@@ -1,5 +1,5 @@
-import { liveFromView } from '../../src/activities/liveStatus';
-import { renderReport } from '../../src/activities/report';
+import { liveFromView } from '../../src/activities/files/liveStatus';
+import { renderReport } from '../../src/activities/files/report';
 
 describe('the nightly report says whether the remote has each checkpoint commit', () => {
   it('marks pushed and unpushed commits, and says nothing for builds that do not push', () => {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sandboxArgv } from '../../src/agents/sandbox';
-import { bwrapAvailable, gitDirs, prepareSandbox, type SandboxRequest } from '../../src/activities/sandboxSetup';
+import { bwrapAvailable, gitDirs, prepareSandbox, type SandboxRequest } from '../../src/activities/session/sandboxSetup';
 import { gitIn, makeRepo, tempDir } from '../support/repo';
 
 /** A repo with a linked worktree in a NIGHTSHIFT_HOME, a HOME with secrets, a prompt file. */

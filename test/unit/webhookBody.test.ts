@@ -1,4 +1,4 @@
-import { webhookBody } from '../../src/activities/webhookBody';
+import { webhookBody } from '../../src/activities/notify/webhookBody';
 import { actCommand } from '../../src/model/digest';
 
 const input = { label: 'auth', event: 'escalated' as const, message: 'build auth needs a decision (verification-failed)\nto act: nightshift override auth --note "…"' };

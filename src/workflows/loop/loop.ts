@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { ActivityOptions, SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { createActivities } from '../../activities';
-import type { LoopSnapshot } from '../../activities/loopFiles';
+import type { LoopSnapshot } from '../../activities/loop/files';
 import type { SessionResult } from '../../activities/types';
 import { loopPrompt } from '../../model/loopPrompt';
 import { type LoopRequest, type LoopRequestInput, LoopRequestSchema, type LoopStatus } from '../../model/loopRequest';

@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { named } from '../shared/markers';
 import type { createActivities } from '../../activities';
-import type { ReportResult } from '../../activities/report';
+import type { ReportResult } from '../../activities/files/report';
 import { z } from 'zod';
 import { TimeZoneSchema, wallClock } from '../../model/offHours';
 import { parseInput } from '../shared/inputs';

@@ -1,8 +1,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BuildStatusView } from '../workflows/build/state';
-import type { HomeLayout } from './paths';
-import type { RecordInput } from './types';
+import type { BuildStatusView } from '../../workflows/build/state';
+import type { HomeLayout } from '../paths';
+import type { RecordInput } from '../types';
 
 /** Writes a file whole or not at all, so a reader never sees half of it. */
 export function writeAtomic(file: string, text: string): void {

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { Usage } from '../agents/types';
-import type { HomeLayout } from './paths';
+import type { Usage } from '../../agents/types';
+import type { HomeLayout } from '../paths';
 
 /**
  * The token total an agent thread had reached when its last session ended, for agents that report

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import type { Client } from '@temporalio/client';
-import { type DigestView, digestEntry } from '../model/digest';
+import { type DigestView, digestEntry } from '../../model/digest';
 
 export interface BuildDigest {
   view: DigestView;

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { NotifyInput } from './types';
+import type { NotifyInput } from '../types';
 import { webhookBody } from './webhookBody';
 
 export interface WebhookResult {

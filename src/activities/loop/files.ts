@@ -1,8 +1,8 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { countCheckboxes, initialTaskList, type LoopMode, nextOpenItem, progressEntry } from '../model/taskList';
-import { git } from './git';
+import { countCheckboxes, initialTaskList, type LoopMode, nextOpenItem, progressEntry } from '../../model/taskList';
+import { git } from '../git/git';
 
 /**
  * Seed 003's files, in `<repo>/.autonomous/<taskName>/`: `task_list.md`, `progress.md`, `.mode` and

@@ -1,8 +1,8 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { HomeLayout } from './paths';
-import type { NotifyInput } from './types';
+import type { HomeLayout } from '../paths';
+import type { NotifyInput } from '../types';
 
 /** Every notification goes to the worker's log and to `NIGHTSHIFT_HOME/notifications.log`. */
 export function notify(layout: HomeLayout, input: NotifyInput): void {

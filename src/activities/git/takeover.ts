@@ -4,8 +4,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TRAILER_CHECKPOINT, TRAILER_RUN } from './commit';
 import { git, gitOk } from './git';
 import { readOwner, writeOwner } from './owner';
-import type { HomeLayout } from './paths';
-import type { Workspace } from './types';
+import type { HomeLayout } from '../paths';
+import type { Workspace } from '../types';
 
 export interface TakeOverInput {
   label: string;

@@ -3,8 +3,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { git, gitOk, identityEnv } from './git';
 import { checkOwner, writeOwner } from './owner';
-import type { HomeLayout } from './paths';
-import type { StashInput, Workspace, WorkspaceInput } from './types';
+import type { HomeLayout } from '../paths';
+import type { StashInput, Workspace, WorkspaceInput } from '../types';
 
 export function branchName(label: string): string {
   return `nightshift/${label}`;

@@ -4,11 +4,11 @@
  * reason the session cannot start (`--sandbox bwrap` without bwrap) for the person.
  */
 import { join } from 'node:path';
-import type { SandboxMode } from '../agents/sandbox';
-import { sandboxArgv, sandboxSummary } from '../agents/sandbox';
-import type { HomeLayout } from './paths';
+import type { SandboxMode } from '../../agents/sandbox';
+import { sandboxArgv, sandboxSummary } from '../../agents/sandbox';
+import type { HomeLayout } from '../paths';
 import { prepareSandbox } from './sandboxSetup';
-import type { SessionInput, SessionResult } from './types';
+import type { SessionInput, SessionResult } from '../types';
 
 /** The worker's default for requests that do not name a mode: `nightshift worker --sandbox`, NIGHTSHIFT_SANDBOX, else auto. */
 export function workerSandboxDefault(given?: SandboxMode): SandboxMode {

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { SessionInput, SessionResult } from './types';
+import type { SessionInput, SessionResult } from '../types';
 
 /**
  * Fleet quota: one usage limit per agent per host (the same credentials), recorded in the worker's

@@ -1,6 +1,6 @@
 import { git, gitOk, identityEnv } from './git';
-import { updateSessionFiles } from './sessionFiles';
-import type { CommitInput, CommitResult } from './types';
+import { updateSessionFiles } from '../session/files';
+import type { CommitInput, CommitResult } from '../types';
 
 export const TRAILER_BUILD = 'Nightshift-Build';
 export const TRAILER_RUN = 'Nightshift-Run';

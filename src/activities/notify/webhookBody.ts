@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { NotifyInput } from './types';
+import type { NotifyInput } from '../types';
 
 /** `NIGHTSHIFT_WEBHOOK_FORMAT`: the body's shape for the receiving service (default: one body both Slack and Discord accept). */
 export const WEBHOOK_FORMATS = ['json', 'slack', 'discord'] as const;

@@ -2,18 +2,18 @@ import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { adapterFor, invocationOptions } from '../agents';
-import { classifyExit } from '../agents/classify';
-import { lineRedactor, redactSecrets } from '../agents/redact';
-import type { SandboxMode } from '../agents/sandbox';
-import type { InvocationContext, OutputParser } from '../agents/types';
-import { progressSignal } from '../workflows/build/messages';
-import { type HomeLayout, pad } from './paths';
+import { adapterFor, invocationOptions } from '../../agents';
+import { classifyExit } from '../../agents/classify';
+import { lineRedactor, redactSecrets } from '../../agents/redact';
+import type { SandboxMode } from '../../agents/sandbox';
+import type { InvocationContext, OutputParser } from '../../agents/types';
+import { progressSignal } from '../../workflows/build/messages';
+import { type HomeLayout, pad } from '../paths';
 import { clearInterruptedThread, interruptedThreadFile, readInterruptedThread, readThreadUsage, threadUsageFile, writeInterruptedThread, writeThreadUsage } from './agentThreads';
 import { killGroup, killRecordedGroup, spawnGroup, writePidRecord } from './process';
 import { parkedMessage, type QuotaRecord, quotaWatch } from './fleetQuota';
-import { refusedSession, sessionSandbox } from './sessionSandbox';
-import type { SessionInput, SessionResult } from './types';
+import { refusedSession, sessionSandbox } from './sandbox';
+import type { SessionInput, SessionResult } from '../types';
 
 /** What this worker adds to every agent's environment (NIGHTSHIFT_AGENT_ENV_FILE), and how to mask it in output. */
 export interface WorkerAgentEnv {

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { classifyPushError, pushAdvice } from '../model/hosts';
+import { classifyPushError, pushAdvice } from '../../model/hosts';
 import { git } from './git';
 import { checkOwner } from './owner';
-import type { OwnerCheck } from './types';
+import type { OwnerCheck } from '../types';
 
 export interface PushInput {
   owner?: OwnerCheck;

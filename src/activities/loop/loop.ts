@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import { commitLoopSession, type LoopCommitInput } from './loopCommit';
-import { appendLoopProgress, type LoopProgressInput, type LoopRepoInput, loopSessionsDir, loopSnapshot, type PrepareLoopInput, prepareLoop } from './loopFiles';
-import { HomeLayout, pad } from './paths';
-import { removeStopHook } from '../hooks/settings';
-import { removeHookState } from '../hooks/stateFile';
-import type { VerifyResult } from './types';
-import { runVerification } from './verify';
+import { commitLoopSession, type LoopCommitInput } from './commit';
+import { appendLoopProgress, type LoopProgressInput, type LoopRepoInput, loopSessionsDir, loopSnapshot, type PrepareLoopInput, prepareLoop } from './files';
+import { HomeLayout, pad } from '../paths';
+import { removeStopHook } from '../../hooks/settings';
+import { removeHookState } from '../../hooks/stateFile';
+import type { VerifyResult } from '../types';
+import { runVerification } from '../verify';
 
 export interface LoopVerifyInput extends LoopRepoInput {
   session: number;

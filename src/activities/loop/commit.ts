@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { renderBuildLogEntry } from '../model/buildLog';
-import { git, gitOk, identityEnv } from './git';
+import { renderBuildLogEntry } from '../../model/buildLog';
+import { git, gitOk, identityEnv } from '../git/git';
 
 export const TRAILER_LOOP = 'Nightshift-Loop';
 export const TRAILER_SESSION = 'Nightshift-Session';

@@ -2,11 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { runUrl } from '../config/connection';
-import { type BuildQueueViewEntry, renderBuildQueueMd } from '../model/buildQueueMd';
-import { formatDuration } from '../model/duration';
-import { DEFAULT_QUEUE } from '../workflows/queue/messages';
-import type { ActiveView, QueueView, WaitingView } from '../workflows/queue/state';
+import { runUrl } from '../../config/connection';
+import { type BuildQueueViewEntry, renderBuildQueueMd } from '../../model/buildQueueMd';
+import { formatDuration } from '../../model/duration';
+import { DEFAULT_QUEUE } from '../../workflows/queue/messages';
+import type { ActiveView, QueueView, WaitingView } from '../../workflows/queue/state';
 import { writeAtomic } from './files';
 import { type LiveStatus, liveStatus } from './liveStatus';
 

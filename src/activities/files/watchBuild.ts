@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { type ChildOutcome, outcomeOfFailure, outcomeOfResult } from '../workflows/queue/state';
+import { type ChildOutcome, outcomeOfFailure, outcomeOfResult } from '../../workflows/queue/state';
 
 export interface WatchInput {
   workflowId: string;

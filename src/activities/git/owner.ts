@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import type { OwnerCheck } from './types';
+import type { OwnerCheck } from '../types';
 
 /**
  * Which host and takeover (epoch) a worktree belongs to, in a file next to it (never inside, so it

@@ -8,7 +8,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSy
 import { homedir, userInfo } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { AgentKind } from '../model/request';
+import type { AgentKind } from '../../model/request';
 import {
   agentStatePaths,
   BWRAP_PACKAGE_HINT,
@@ -18,7 +18,7 @@ import {
   type SandboxLimits,
   type SandboxMode,
   type SandboxPlan,
-} from '../agents/sandbox';
+} from '../../agents/sandbox';
 
 export interface SandboxRequest {
   mode: SandboxMode;
