@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SessionInput, SessionResult } from '../types';
+import { notStartedSession } from './notStarted';
 
 /**
  * Fleet quota: one usage limit per agent per host (the same credentials), recorded in the worker's
@@ -45,25 +46,13 @@ export function resetClock(iso: string): string {
 
 /** A session that does not start: the host's limit for its agent has not reset yet. */
 function parked(input: SessionInput, q: QuotaRecord): SessionResult {
-  return {
-    session: input.session,
-    ok: false,
-    exitCode: null,
-    signal: null,
-    durationMs: 0,
+  return notStartedSession(input, {
     lastLine: `waiting for the ${q.agent} limit to reset at ${resetClock(q.resetAt)}`,
-    stderrTail: '',
-    devNotes: [],
-    promiseSeen: false,
     transcript: '',
-    costUsd: null,
-    turns: null,
-    agentSessionId: input.resumeSessionId ?? input.agentSessionId ?? null,
-    model: null,
     failureClass: 'rate-limited',
     failureMessage: parkedMessage(q, false),
     resetAt: q.resetAt,
-  };
+  });
 }
 
 /** The session activity with the host's quota: checked before the agent starts, recorded when it hits a limit. */

@@ -9,6 +9,7 @@ import { sandboxArgv, sandboxSummary } from '../../agents/sandbox';
 import type { HomeLayout } from '../paths';
 import { prepareSandbox } from './sandboxSetup';
 import type { SessionInput, SessionResult } from '../types';
+import { notStartedSession } from './notStarted';
 
 /** The worker's default for requests that do not name a mode: `nightshift worker --sandbox`, NIGHTSHIFT_SANDBOX, else auto. */
 export function workerSandboxDefault(given?: SandboxMode): SandboxMode {
@@ -77,25 +78,6 @@ export async function sessionSandbox(
 
 /** A session that never started because its sandbox cannot run here: the person decides, no attempt spent. */
 export function refusedSession(input: SessionInput, transcript: string, message: string): SessionResult {
-  return {
-    session: input.session,
-    ok: false,
-    exitCode: null,
-    signal: null,
-    durationMs: 0,
-    lastLine: null,
-    stderrTail: '',
-    devNotes: [],
-    promiseSeen: false,
-    transcript,
-    costUsd: null,
-    usage: null,
-    turns: null,
-    agentSessionId: input.resumeSessionId ?? input.agentSessionId ?? null,
-    model: null,
-    // Escalated at once like an approval that cannot come: retrying on the same worker cannot help.
-    failureClass: 'permission-blocked',
-    failureMessage: message,
-    resetAt: null,
-  };
+  // Escalated at once like an approval that cannot come: retrying on the same worker cannot help.
+  return notStartedSession(input, { lastLine: null, transcript, failureClass: 'permission-blocked', failureMessage: message, resetAt: null });
 }
