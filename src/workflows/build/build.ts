@@ -6,7 +6,6 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  log,
   patched,
   proxyActivities,
   setHandler,
@@ -29,7 +28,7 @@ import { runSetup } from './setup';
 import { afterPersonRetry, freshCounters, judgeSession } from '../shared/stepPolicy';
 import { checkpointGate, keep, withReport } from './gate';
 import { renderBuildComplete, renderBuildStarted, renderCheckpointComplete, renderVerificationFailed, toVerificationLines } from '../../model/seedReports';
-import { parseInput, signalPayload, updatePayload } from '../shared/inputs';
+import { parseInput, setHumanHandlers, signalPayload } from '../shared/inputs';
 import {
   type HumanMessage,
   feedbackSignal,
@@ -182,29 +181,17 @@ class Build extends BuildHosts {
     apply: (payload: PayloadOf<N>) => void,
     settled?: () => boolean,
   ): void {
-    setHandler(signal, (...args: A) => {
-      const payload = signalPayload(name, args);
-      if (!payload) return;
-      const why = validate(payload.value);
-      if (why) return log.warn(`ignored signal ${name}: ${why}`);
-      apply(payload.value);
-      this.touch();
-    });
-    setHandler(
-      update,
-      async (...args: A) => {
-        apply(updatePayload(name, args));
+    setHumanHandlers(name, signal, update, {
+      validate,
+      apply: (payload) => {
+        apply(payload);
         this.touch();
+      },
+      answer: async () => {
         if (settled) await condition(settled, '30s', timer(`${name}: wait for the build to act on it (30s)`));
         return toStatus(this.state);
       },
-      {
-        validator: (...args: A) => {
-          const why = validate(updatePayload(name, args));
-          if (why) throw new Error(why);
-        },
-      },
-    );
+    });
   }
 
   private pause(p: Parameters<typeof applyPause>[1]): void {

@@ -5,7 +5,6 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -57,7 +56,7 @@ import {
   validateLoopOverride,
   validateLoopRetry,
 } from './state';
-import { parseInput, signalPayload, updatePayload } from '../shared/inputs';
+import { parseInput, setHumanHandlers, signalPayload, updatePayload } from '../shared/inputs';
 import { progressSignal } from '../build/messages';
 import { named, retryWaitMarker, timer, usageLimitMarker } from '../shared/markers';
 import { NightshiftAgent, NightshiftCostUsd, NightshiftLabel, NightshiftStatus, NightshiftWaitReason } from '../shared/searchAttributes';
@@ -205,27 +204,14 @@ class Loop {
     validate: (payload: PayloadOf<N>) => string | undefined,
     apply: (payload: PayloadOf<N>) => void,
   ): void {
-    setHandler(signal, (...args: A) => {
-      const payload = signalPayload(name, args);
-      if (!payload) return;
-      const why = validate(payload.value);
-      if (why) return log.warn(`ignored signal ${name}: ${why}`);
-      apply(payload.value);
-    });
-    setHandler(
-      update,
-      async (...args: A) => {
-        apply(updatePayload(name, args));
+    setHumanHandlers(name, signal, update, {
+      validate,
+      apply,
+      answer: async () => {
         await condition(() => this.state.pendingDecision === null && !this.state.retryNow, '30s', timer(`${name}: wait for the loop to act on it (30s)`));
         return toLoopStatus(this.state);
       },
-      {
-        validator: (...args: A) => {
-          const why = validate(updatePayload(name, args));
-          if (why) throw new Error(why);
-        },
-      },
-    );
+    });
   }
 
   see(snapshot: LoopSnapshot): void {

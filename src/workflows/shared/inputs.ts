@@ -1,4 +1,5 @@
-import { ApplicationFailure, log } from '@temporalio/workflow';
+import { ApplicationFailure, log, setHandler } from '@temporalio/workflow';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { type MessageName, type PayloadOf, parsePayload } from '../../model/payloads';
 import { formatPath } from '../../model/zodIssues';
@@ -52,4 +53,46 @@ export function updatePayload<N extends MessageName>(name: N, args: readonly unk
   const parsed = parsePayload(name, args);
   if (parsed.ok) return parsed.value;
   throw ApplicationFailure.create({ type: INVALID_MESSAGE, nonRetryable: true, message: `${name} refused: ${parsed.problem}` });
+}
+
+/** How a workflow handles one human message (pause, retry, override, ...), shared by builds and loops. */
+export interface HumanHandling<N extends MessageName, V> {
+  /** Why the message cannot apply now, or undefined. */
+  validate: (payload: PayloadOf<N>) => string | undefined;
+  apply: (payload: PayloadOf<N>) => void;
+  /** The update's answer, once the workflow has acted on the message. */
+  answer: () => Promise<V>;
+}
+
+/**
+ * A human message as a signal and as an update of the same name. Both parse the raw payload with the
+ * CLI's schema first. A signal that is malformed or cannot apply is logged and dropped, so
+ * `temporal workflow signal` never breaks the workflow; the update's validator refuses it with the reason.
+ */
+export function setHumanHandlers<N extends MessageName, A extends unknown[], V>(
+  name: N,
+  signal: SignalDefinition<A>,
+  update: UpdateDefinition<V, A>,
+  handling: HumanHandling<N, V>,
+): void {
+  setHandler(signal, (...args: A) => {
+    const payload = signalPayload(name, args);
+    if (!payload) return;
+    const why = handling.validate(payload.value);
+    if (why) return log.warn(`ignored signal ${name}: ${why}`);
+    handling.apply(payload.value);
+  });
+  setHandler(
+    update,
+    async (...args: A) => {
+      handling.apply(updatePayload(name, args));
+      return handling.answer();
+    },
+    {
+      validator: (...args: A) => {
+        const why = handling.validate(updatePayload(name, args));
+        if (why) throw new Error(why);
+      },
+    },
+  );
 }
