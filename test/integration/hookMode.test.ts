@@ -10,6 +10,7 @@ import { freePort } from '../../src/server/ports';
 import { loopStatusQuery } from '../../src/workflows/loop/messages';
 import type { LoopStatusView } from '../../src/workflows/loop/state';
 import { claudeWrapper } from '../support/claudeHarness';
+import { nightshift as runCli } from '../support/cli';
 import { recordHistory } from '../support/histories';
 import { AnthropicEndpoint, type RecordedRequest, type Reply } from '../support/endpoints/anthropic';
 import { makeRepo } from '../support/repo';
@@ -22,7 +23,6 @@ import { eventually, TestEnv } from '../support/temporal';
  */
 
 const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'dist', 'src', 'client', 'index.js');
 const HOOK = join(ROOT, 'dist', 'src', 'hooks', 'stopHook.js');
 const MODEL = 'claude-sonnet-4-5';
 /** The person's own settings, which the loop must leave as they were. */
@@ -54,7 +54,7 @@ function run(command: string, args: string[], options: { env?: Record<string, st
   });
 }
 
-const nightshift = (args: string[], taskQueue: string) => run(process.execPath, [CLI, ...args], { env: { NIGHTSHIFT_TASK_QUEUE: taskQueue } });
+const nightshift = (args: string[], taskQueue: string) => runCli(args, { NIGHTSHIFT_TASK_QUEUE: taskQueue });
 const succeeded = (r: Run) => expect({ code: r.code, stderr: r.stderr.slice(-1500) }).toMatchObject({ code: 0 });
 
 async function endpoint(script: (request: RecordedRequest) => Reply): Promise<AnthropicEndpoint> {
