@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
+import { writeAtomic } from '../atomicFile';
 
 /**
  * Where each Temporal server's Web UI is, as `nightshift server` recorded it: the CLI and workers
@@ -30,10 +31,7 @@ function readRecords(home: string): z.infer<typeof Records> {
 export function recordUiUrl(home: string, address: string, uiUrl: string, at = new Date()): void {
   const file = uiRecordFile(home);
   const records = { ...readRecords(home), [addressKey(address)]: { uiUrl, recordedAt: at.toISOString() } };
-  mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(records, null, 2)}\n`);
-  renameSync(tmp, file);
+  writeAtomic(file, `${JSON.stringify(records, null, 2)}\n`);
 }
 
 export function recordedUiUrl(home: string, address: string): string | undefined {

@@ -4,10 +4,11 @@
  * again leaving the rest as it was. The merge and unmerge are pure; the file functions around them
  * write atomically (temp file + rename), so Claude Code never reads half a file.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { InvalidDocumentError } from '../model/errors';
 import { SETTINGS_FILE } from '../model/hookLoop';
+import { writeAtomic } from '../atomicFile';
 
 type Json = Record<string, unknown>;
 interface HookCommand {
@@ -129,10 +130,7 @@ export function readSettings(path: string): Json {
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(tmp, path);
+  writeAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Installs the loop's Stop hook in `<repo>/.claude/settings.local.json` (idempotent). */

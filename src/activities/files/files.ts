@@ -1,15 +1,9 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeAtomic } from '../../atomicFile';
 import { join } from 'node:path';
 import type { BuildStatusView } from '../../workflows/build/state';
 import type { HomeLayout } from '../paths';
 import type { RecordInput } from '../types';
-
-/** Writes a file whole or not at all, so a reader never sees half of it. */
-export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
 
 const MARK: Record<string, string> = {
   completed: '[x]',

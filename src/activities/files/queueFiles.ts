@@ -7,7 +7,7 @@ import { type BuildQueueViewEntry, renderBuildQueueMd } from '../../model/buildQ
 import { formatDuration } from '../../model/duration';
 import { DEFAULT_QUEUE } from '../../workflows/queue/messages';
 import type { ActiveView, QueueView, WaitingView } from '../../workflows/queue/state';
-import { writeAtomic } from './files';
+import { writeAtomic } from '../../atomicFile';
 import { type LiveStatus, liveStatus } from './liveStatus';
 
 export interface QueueFilesInput {

@@ -5,7 +5,7 @@ import type { Client } from '@temporalio/client';
 import { zonedTimeToUtc } from '../../model/offHours';
 import type { QueueView } from '../../workflows/queue/state';
 import { type BuildDigest, buildDigest, renderDigest } from './digest';
-import { writeAtomic } from './files';
+import { writeAtomic } from '../../atomicFile';
 import { type LiveStatus, liveStatus } from './liveStatus';
 import { money, took, whyWaiting } from './queueFiles';
 

@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Usage } from '../../agents/types';
 import type { HomeLayout } from '../paths';
+import { writeAtomic } from '../../atomicFile';
 
 /**
  * The token total an agent thread had reached when its last session ended, for agents that report
@@ -31,11 +32,8 @@ export function readThreadUsage(file: string): Usage | undefined {
 }
 
 export function writeThreadUsage(file: string, usage: Usage): void {
-  mkdirSync(join(file, '..'), { recursive: true });
   // Written whole or not at all: a torn file would make the next resume count from zero.
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(usage));
-  renameSync(tmp, file);
+  writeAtomic(file, JSON.stringify(usage));
 }
 
 /**
