@@ -1,4 +1,4 @@
-import { commitCheckpoint } from './git/commit';
+import { commitCheckpoint, lookUpCommit } from './git/commit';
 import { recordProgress } from './files/files';
 import { loopActivities } from './loop/loop';
 import { notify } from './notify/notify';
@@ -52,8 +52,11 @@ export function createActivities(deps: ActivityDeps) {
     // through history instead of two. Retried, it verifies again and finds its own commit.
     verifyAndCommit: heartbeating(async (input: VerifyAndCommitInput): Promise<VerifyAndCommitResult> => {
       checkOwner(input.verify.worktree, input.verify.owner);
+      // The commit's read-only lookups run while the verification does.
+      const lookup = lookUpCommit(input.commit);
+      lookup.catch(() => undefined);
       const verification = await runVerification(layout, input.verify);
-      return { verification, commit: verification.passed ? await commitCheckpoint(input.commit) : null };
+      return { verification, commit: verification.passed ? await commitCheckpoint(input.commit, await lookup) : null };
     }),
     stashWork: heartbeating(stashWork),
     deliverBuild,

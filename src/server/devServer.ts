@@ -5,6 +5,7 @@ import { Connection } from '@temporalio/client';
 import { EnvironmentError } from '../model/errors';
 import { portIsFree } from './ports';
 import { searchAttributeFlags } from './searchAttributes';
+import { SERVER_DYNAMIC_CONFIG } from './serverConfig';
 import { ensureTemporalCli } from './temporalCli';
 
 export interface DevServerOptions {
@@ -51,7 +52,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level', 'error',
     ...(options.headless ? ['--headless'] : ['--ui-port', String(uiPort)]),
     ...searchAttributeFlags(),
-    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
+    ...Object.entries({ ...SERVER_DYNAMIC_CONFIG, ...options.dynamicConfig }).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
   ];
   const child = spawn(cli, args, { stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'] });
   const address = `${ip}:${port}`;

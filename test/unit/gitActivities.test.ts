@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitCheckpoint, findCheckpointCommit } from '../../src/activities/git/commit';
+import { identityEnv } from '../../src/activities/git/git';
 import { HomeLayout } from '../../src/activities/paths';
 import { prepareWorkspace } from '../../src/activities/git/workspace';
 import { gitIn, makeRepo, tempDir } from '../support/repo';
@@ -52,5 +53,27 @@ describe('workspace and commit activities', () => {
       'checkpoint-7: Nothing to do\nNightshift-Build: empty\nNightshift-Run: r\nNightshift-Checkpoint: 7',
     );
     expect(existsSync(join(ws.path, 'README.md'))).toBe(true);
+  });
+
+  it('commits as Nightshift only where git has no identity, per key (one git process reads both)', async () => {
+    const repo = makeRepo();
+    // No global or system config (makeRepo's identity came from the environment): the repo's own config is all there is.
+    const isolated = { HOME: tempDir('empty-home'), GIT_CONFIG_NOSYSTEM: '1', XDG_CONFIG_HOME: tempDir('xdg') };
+    const saved = { ...process.env };
+    Object.assign(process.env, isolated);
+    try {
+      expect(await identityEnv(repo)).toEqual({
+        GIT_AUTHOR_EMAIL: 'nightshift@localhost',
+        GIT_COMMITTER_EMAIL: 'nightshift@localhost',
+        GIT_AUTHOR_NAME: 'Nightshift',
+        GIT_COMMITTER_NAME: 'Nightshift',
+      });
+      gitIn(repo, 'config', 'user.name', 'Ada');
+      expect(await identityEnv(repo)).toEqual({ GIT_AUTHOR_EMAIL: 'nightshift@localhost', GIT_COMMITTER_EMAIL: 'nightshift@localhost' });
+      gitIn(repo, 'config', 'user.email', 'ada@example.com');
+      expect(await identityEnv(repo)).toEqual({});
+    } finally {
+      process.env = saved;
+    }
   });
 });

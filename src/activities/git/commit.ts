@@ -25,28 +25,45 @@ export async function findCheckpointCommit(worktree: string, runId: string, chec
   return undefined;
 }
 
+/** What a checkpoint's commit needs to know first: its earlier commit, if any, and the identity to commit with. */
+export interface CommitLookup {
+  existing: string | undefined;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Read-only lookups, so `verifyAndCommit` runs them while the verification runs. */
+export async function lookUpCommit(input: Pick<CommitInput, 'worktree' | 'runId' | 'checkpointId'>): Promise<CommitLookup> {
+  const [existing, env] = await Promise.all([findCheckpointCommit(input.worktree, input.runId, input.checkpointId), identityEnv(input.worktree)]);
+  return { existing, env };
+}
+
 /**
  * Exactly one commit per checkpoint, subject `checkpoint-<id>: <title>`. Idempotent: a retried
  * activity finds its own trailer on the branch and returns that commit instead of committing again.
  * A checkpoint whose agent changed nothing still gets its (empty) commit, so the history always
  * shows one commit per checkpoint.
  */
-export async function commitCheckpoint(input: CommitInput): Promise<CommitResult> {
-  const existing = await findCheckpointCommit(input.worktree, input.runId, input.checkpointId);
-  if (existing) return { commit: existing, created: false, files: await changedFiles(input.worktree, existing) };
+export async function commitCheckpoint(input: CommitInput, lookup?: CommitLookup): Promise<CommitResult> {
+  const { existing, env } = lookup ?? (await lookUpCommit(input));
+  if (existing) return { commit: existing, created: false, files: (await changedFiles(input.worktree, existing)).files };
   if (input.session) updateSessionFiles(input.worktree, input.session);
-  // Independent git processes run side by side: each is a few milliseconds of every checkpoint.
-  const [, env] = await Promise.all([gitOk(input.worktree, ['add', '--all']), identityEnv(input.worktree)]);
+  await gitOk(input.worktree, ['add', '--all']);
   await gitOk(input.worktree, ['commit', '--allow-empty', '--no-verify', '-q', '-m', commitMessage(input)], env);
-  const commit = await gitOk(input.worktree, ['rev-parse', 'HEAD']);
-  return { commit, created: true, files: await changedFiles(input.worktree, commit) };
+  // One git process names the new commit and what it changed.
+  const { commit, files } = await changedFiles(input.worktree, 'HEAD');
+  if (!commit) throw new Error(`git could not read the commit just made in ${input.worktree}`);
+  return { commit, created: true, files };
 }
 
-/** What a commit changed (`git diff-tree --name-status`), for seed 001's "Files Created/Modified". At most 500. */
-export async function changedFiles(worktree: string, commit: string): Promise<{ status: string; path: string }[]> {
-  const r = await git(worktree, ['diff-tree', '-r', '--root', '--no-commit-id', '--name-status', '-z', commit]);
-  if (r.code !== 0) return [];
-  const parts = r.stdout.split('\0').filter((p) => p !== '');
+/**
+ * A commit's full hash and what it changed (`git diff-tree --name-status`), for seed 001's "Files
+ * Created/Modified". At most 500 files.
+ */
+export async function changedFiles(worktree: string, rev: string): Promise<{ commit: string | undefined; files: { status: string; path: string }[] }> {
+  // --always prints the commit's hash first, even for an empty commit.
+  const r = await git(worktree, ['diff-tree', '-r', '--root', '--always', '--name-status', '-z', rev]);
+  if (r.code !== 0) return { commit: undefined, files: [] };
+  const [commit, ...parts] = r.stdout.split('\0').filter((p) => p !== '');
   const files: { status: string; path: string }[] = [];
   for (let i = 0; i < parts.length && files.length < 500; ) {
     const status = parts[i++] as string;
@@ -55,5 +72,5 @@ export async function changedFiles(worktree: string, commit: string): Promise<{ 
     const path = parts[i++];
     if (path !== undefined) files.push({ status: status.slice(0, 1), path });
   }
-  return files;
+  return { commit: commit?.trim(), files };
 }

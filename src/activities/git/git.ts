@@ -24,13 +24,11 @@ export async function gitOk(cwd: string, args: string[], env?: NodeJS.ProcessEnv
 
 /** Commits must work on machines where git has no identity configured (CI, fresh containers). */
 export async function identityEnv(cwd: string): Promise<NodeJS.ProcessEnv> {
-  const [email, name] = await Promise.all([git(cwd, ['config', 'user.email']), git(cwd, ['config', 'user.name'])]);
+  // One process for both keys: `user.email <value>` and `user.name <value>` lines, or exit 1 for neither.
+  const r = await git(cwd, ['config', '--get-regexp', '^user\\.(email|name)$']);
+  const set = new Set(r.stdout.split('\n').filter((line) => /^user\.(email|name) \S/.test(line)).map((line) => line.slice(5, line.indexOf(' '))));
   const env: NodeJS.ProcessEnv = {};
-  if (email.code !== 0 || !email.stdout.trim()) {
-    env.GIT_AUTHOR_EMAIL = env.GIT_COMMITTER_EMAIL = 'nightshift@localhost';
-  }
-  if (name.code !== 0 || !name.stdout.trim()) {
-    env.GIT_AUTHOR_NAME = env.GIT_COMMITTER_NAME = 'Nightshift';
-  }
+  if (!set.has('email')) env.GIT_AUTHOR_EMAIL = env.GIT_COMMITTER_EMAIL = 'nightshift@localhost';
+  if (!set.has('name')) env.GIT_AUTHOR_NAME = env.GIT_COMMITTER_NAME = 'Nightshift';
   return env;
 }
