@@ -3,6 +3,7 @@ import { createActivities } from '../activities';
 import { killAllGroupsNow } from '../activities/session/process';
 import { TASK_QUEUE } from '../config/connection';
 import type { SandboxMode } from '../agents/sandbox';
+import { fileSinks } from './sinks';
 import { type WorkerTuning, workerTuning } from './tuning';
 
 export interface NightshiftWorkerOptions {
@@ -39,6 +40,8 @@ export async function createNightshiftWorker(options: NightshiftWorkerOptions): 
       ...(options.sandbox ? { sandbox: options.sandbox } : {}),
       ...(options.host ? { host: options.host } : {}),
     }),
+    // The files people read, written after the workflow task that changed them (src/workflows/build/fileSink.ts).
+    sinks: fileSinks(options.home),
     // Heartbeats carry cancellation to a running session: flush them often so `pause --now` is quick.
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',

@@ -100,6 +100,7 @@ export async function buildWorkflow(input: BuildRequestInput, carried?: BuildSta
   const build = new Build(state);
   // Before the first command: a build whose history began before lean history replays without it.
   build.lean = patched('nightshift-lean-history');
+  build.filesBySink = build.lean && patched('nightshift-files-by-sink');
   build.installHandlers();
   upsertSearchAttributes([
     { key: NightshiftLabel, value: state.label },

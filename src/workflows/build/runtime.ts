@@ -12,6 +12,7 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createActivities } from '../../activities';
 import type { SessionResult } from '../../activities/types';
 import { rateLimitWait } from '../shared/rateLimit';
+import { buildFiles } from './fileSink';
 import { keep, withReport } from './gate';
 import { renderCheckpointPaused } from '../../model/seedReports';
 import { actCommand } from '../../model/digest';
@@ -62,6 +63,11 @@ export abstract class BuildRuntime {
    * Off for builds whose history began before it, so they replay as they ran.
    */
   lean = false;
+  /**
+   * Files by sink (patch `nightshift-files-by-sink`, on lean builds): `record` hands the state to the
+   * worker's file sink instead of a local activity, so a step's start costs no extra round trip.
+   */
+  filesBySink = false;
   /** Search attribute changes not yet upserted (lean history): they go out with the next record or step. */
   private pendingAttributes: Record<string, SearchAttributeUpdatePair> = {};
   /** Whether this worker has a webhook, as the last notify activity said (lean history). */
@@ -218,6 +224,7 @@ export abstract class BuildRuntime {
   async record(): Promise<void> {
     this.flushAttributes();
     const s = this.state;
+    if (this.filesBySink) return buildFiles.record({ view: toStatus(s) });
     const at = s.position.checkpoint ? ` · checkpoint ${s.position.checkpoint}${s.position.taskGroup ? `, task group ${s.position.taskGroup}` : ''}` : '';
     await named(quick.recordProgress, `record progress: ${s.status}${s.waiting ? ` (${s.waiting.reason})` : ''}${at}`, { view: toStatus(s) });
   }
