@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commitCheckpoint, findCheckpointCommit } from '../../src/activities/git/commit';
 import { identityEnv } from '../../src/activities/git/git';
@@ -17,6 +17,20 @@ describe('workspace and commit activities', () => {
     expect(gitIn(repo, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
     const again = await prepareWorkspace(layout, { label: 'feat', repo });
     expect(again).toEqual(first);
+  });
+
+  it('prepareWorkspace recreates a worktree deleted by hand (still registered in git) on its branch', async () => {
+    const repo = makeRepo();
+    const layout = new HomeLayout(tempDir('home'));
+    const first = await prepareWorkspace(layout, { label: 'gone', repo });
+    writeFileSync(join(first.path, 'work.txt'), 'kept on the branch\n');
+    gitIn(first.path, 'add', '.');
+    gitIn(first.path, 'commit', '-q', '-m', 'work');
+    rmSync(first.path, { recursive: true, force: true });
+    const again = await prepareWorkspace(layout, { label: 'gone', repo });
+    expect(again.path).toBe(first.path);
+    expect(gitIn(again.path, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('nightshift/gone');
+    expect(existsSync(join(again.path, 'work.txt'))).toBe(true);
   });
 
   it('refuses a directory that is not a git repository, without retrying', async () => {

@@ -36,11 +36,16 @@ async function pushRemote(repo: string, name: string): Promise<{ name: string; u
 
 async function worktreeFor(layout: HomeLayout, input: WorkspaceInput): Promise<Workspace> {
   const repo = resolve(input.repo);
-  const [top, baseCommit] = await Promise.all([git(repo, ['rev-parse', '--show-toplevel']), git(repo, ['rev-parse', '--verify', `${input.baseRef ?? 'HEAD'}^{commit}`])]);
+  const branch = branchName(input.label);
+  // Read-only questions side by side: a build's start waits for this activity.
+  const [top, baseCommit, branchRef] = await Promise.all([
+    git(repo, ['rev-parse', '--show-toplevel']),
+    git(repo, ['rev-parse', '--verify', `${input.baseRef ?? 'HEAD'}^{commit}`]),
+    git(repo, ['rev-parse', '--verify', `refs/heads/${branch}`]),
+  ]);
   if (!existsSync(repo) || top.code !== 0) {
     throw ApplicationFailure.nonRetryable(`${input.repo} is not a git repository`, 'InvalidRepo');
   }
-  const branch = branchName(input.label);
   const path = layout.workspace(input.label);
   const base = input.baseRef ?? 'HEAD';
   if (baseCommit.code !== 0) {
@@ -58,10 +63,12 @@ async function worktreeFor(layout: HomeLayout, input: WorkspaceInput): Promise<W
     throw ApplicationFailure.nonRetryable(`${path} exists but is not the worktree of ${branch}; remove it and retry`, 'InvalidRepo');
   }
   mkdirSync(dirname(path), { recursive: true });
-  const [, branchRef] = await Promise.all([git(repo, ['worktree', 'prune']), git(repo, ['rev-parse', '--verify', `refs/heads/${branch}`])]);
-  const hasBranch = branchRef.code === 0;
-  const args = hasBranch ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, baseCommit.stdout.trim()];
-  await gitOk(repo, args);
+  const add = (hasBranch: boolean) => (hasBranch ? ['worktree', 'add', path, branch] : ['worktree', 'add', '-b', branch, path, baseCommit.stdout.trim()]);
+  if ((await git(repo, add(branchRef.code === 0))).code !== 0) {
+    // A worktree deleted by hand is still registered (its branch "already checked out"): forget it, then add again.
+    await git(repo, ['worktree', 'prune']);
+    await gitOk(repo, add((await git(repo, ['rev-parse', '--verify', `refs/heads/${branch}`])).code === 0));
+  }
   return { path, branch, baseCommit: baseCommit.stdout.trim() };
 }
 
