@@ -22,6 +22,7 @@ import { benchQueueLatency } from './queueLatency';
 import { benchScale } from './scale';
 import { benchWorkerLoss } from './workerLoss';
 import { benchRows } from './rows';
+import { floorRun, floorWorker } from './floor/floor';
 
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
@@ -57,6 +58,9 @@ async function main(): Promise<void> {
   const taskQueue = 'nightshift-bench';
   const bundlePath = join(dir, 'workflows.js');
   writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: silent })).code);
+  const floorBundle = join(dir, 'floor.js');
+  writeFileSync(floorBundle, (await bundleWorkflowCode({ workflowsPath: require.resolve('./floor/workflows'), logger: silent })).code);
+  const floor = want('orchestration') ? await floorWorker(server.address, floorBundle) : null;
   const worker = await createNightshiftWorker({ connection: native, namespace: 'default', home: join(dir, 'home'), taskQueue, workflowBundle: { codePath: bundlePath } });
   const scenario = join(dir, 'scenario.json');
   // "Doing nothing": the agent starts, prints its header line and exits 0.
@@ -68,20 +72,28 @@ async function main(): Promise<void> {
     await nightshiftBuild(client, taskQueue, 2, scenario);
     const bash: number[] = [];
     const nightshift: number[] = [];
-    if (want('orchestration'))
-      await measured('orchestration', async () => {
-        // Side by side: each run does the bash loop, then the build, so both see the same load.
-        for (let i = 0; i < RUNS; i++) {
-          bash.push(bashLoop(CHECKPOINTS, scenario));
-          nightshift.push(await nightshiftBuild(client, taskQueue, CHECKPOINTS, scenario));
-          log(`run ${i + 1}/${RUNS}: bash loop ${bash[i]?.toFixed(0)} ms, nightshift ${nightshift[i]?.toFixed(0)} ms (load ${loadavg()[0]?.toFixed(2)})`);
-        }
-      });
+    const floorOne: number[] = [];
+    const floorTwo: number[] = [];
+    if (floor)
+      await measured('orchestration', () =>
+        floor.runUntil(async () => {
+          // Side by side: each run does the bash loop, the two floor workflows, then the build, so all see the same load.
+          for (let i = 0; i < RUNS; i++) {
+            bash.push(bashLoop(CHECKPOINTS, scenario));
+            floorOne.push(await floorRun(client, 'floorOneActivity', CHECKPOINTS, scenario));
+            floorTwo.push(await floorRun(client, 'floorTwoActivities', CHECKPOINTS, scenario));
+            nightshift.push(await nightshiftBuild(client, taskQueue, CHECKPOINTS, scenario));
+            log(
+              `run ${i + 1}/${RUNS}: bash loop ${bash[i]?.toFixed(0)} ms, floor ${floorOne[i]?.toFixed(0)} / ${floorTwo[i]?.toFixed(0)} ms, nightshift ${nightshift[i]?.toFixed(0)} ms (load ${loadavg()[0]?.toFixed(2)})`,
+            );
+          }
+        }),
+      );
     const history = want('history') ? await measured('history', () => benchHistoryEvents({ client, taskQueue, checkpoints: 3 })) : null;
     const signals = want('signals') ? await measured('signals', () => signalLatency(client, taskQueue, Math.max(5, RUNS))) : null;
     if (want('queue')) log(`enqueue-to-agent-start latency over ${QUEUE_BUILDS} queued builds ...`);
     const queue = want('queue') ? await measured('queue', () => benchQueueLatency({ client, taskQueue, builds: QUEUE_BUILDS })) : null;
-    return { bash, nightshift, history, signals, queue };
+    return { bash, nightshift, floorOne, floorTwo, history, signals, queue };
   });
   if (want('loss')) log(`worker loss recovery, ${LOSS_RUNS} runs each (real worker processes) ...`);
   const workerLoss = want('loss') ? await measured('loss', () => benchWorkerLoss({ client, address: server.address, runs: LOSS_RUNS, log })) : null;
@@ -111,6 +123,12 @@ async function main(): Promise<void> {
           overheadPerCheckpointMs: Math.round((n - b) / CHECKPOINTS),
           bashLoopMs: inProcess.bash.map(Math.round),
           nightshiftMs: inProcess.nightshift.map(Math.round),
+          floor: {
+            oneActivityMedianMs: Math.round(median(inProcess.floorOne)),
+            oneActivityRatio: Number((median(inProcess.floorOne) / b).toFixed(2)),
+            twoActivitiesMedianMs: Math.round(median(inProcess.floorTwo)),
+            twoActivitiesRatio: Number((median(inProcess.floorTwo) / b).toFixed(2)),
+          },
         }
       : null,
     history: inProcess.history,
