@@ -115,6 +115,8 @@ const watcher = proxyActivities<Activities>({
 export async function queueWorkflow(input: QueueInitInput, carried?: QueueState): Promise<void> {
   const init = parseInput('queue input', QueueInitSchema, input);
   const queue = new Queue(init, carried ?? initialQueueState(init.name, init.policy));
+  // Before the first command: a queue whose history began before this replays as it ran.
+  queue.filesBeside = patched('nightshift-queue-files-beside');
   queue.installHandlers();
   queue.watchCarried();
   await queue.run();
@@ -126,6 +128,13 @@ class Queue {
   private processed = 0;
   private written = 0;
   private lastWrite = 0;
+  /**
+   * The files are written beside the queue's work, not before it (patch `nightshift-queue-files-beside`):
+   * an entry added while BUILD_STATUS.md is being written starts at once instead of after the write.
+   */
+  filesBeside = false;
+  /** The write in flight (files beside); one at a time, followed by another if the state moved meanwhile. */
+  private writing: Promise<void> | null = null;
   private wakeAt: string | null = null;
   private pendingHooks = 0;
   private readonly outbox: NotifyInput[] = [];
@@ -221,13 +230,16 @@ class Queue {
       await this.sendCancels();
       await this.flushOutbox();
       this.processed = seen;
-      if (this.written !== this.revision || this.refreshDue()) await this.writeFiles();
+      if (this.written !== this.revision || this.refreshDue()) {
+        if (this.filesBeside) this.writeFilesBeside();
+        else await this.writeFiles();
+      }
       const s = this.state;
       setCurrentDetails(`**${s.active.length} building** (${s.active.map((a) => a.entry.label).join(', ') || 'none'}) · ${s.waiting.length} waiting`);
       if (this.revision === seen && this.historyIsLong()) {
         // Handlers still running must finish first; a change meanwhile is processed before trying again.
         await condition(
-          () => this.revision !== seen || (allHandlersFinished() && this.pendingHooks === 0),
+          () => this.revision !== seen || (allHandlersFinished() && this.pendingHooks === 0 && this.writing === null),
           '1 minute',
           timer('let handlers and webhooks finish before continue-as-new (1m)'),
         );
@@ -370,6 +382,14 @@ class Queue {
           this.pendingHooks -= 1;
         });
     }
+  }
+
+  private writeFilesBeside(): void {
+    if (this.writing) return;
+    this.writing = this.writeFiles().finally(() => {
+      this.writing = null;
+      if (this.written !== this.revision) this.writeFilesBeside();
+    });
   }
 
   private async writeFiles(): Promise<void> {
