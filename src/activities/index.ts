@@ -42,7 +42,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     // Git steps heartbeat (heartbeating.ts): a worker lost in the middle of one is noticed in seconds.
     prepareWorkspace: heartbeating((input: WorkspaceInput) => prepareWorkspace(layout, input, deps.host)),
-    takeOverWorkspace: (input: TakeOverInput) => takeOverWorkspace(layout, deps.host, input),
+    takeOverWorkspace: heartbeating((input: TakeOverInput) => takeOverWorkspace(layout, deps.host, input)),
     pushCheckpoint,
     // Results go into workflow history: the env file's values are masked there too.
     runAgentSession: owned(withFleetQuota(deps.home, async (input: SessionInput) => maskStrings(await runAgentSession(layout, input, workerEnv), redact))),
@@ -59,7 +59,8 @@ export function createActivities(deps: ActivityDeps) {
       return { verification, commit: verification.passed ? await commitCheckpoint(input.commit, await lookup) : null };
     }),
     stashWork: heartbeating(stashWork),
-    deliverBuild,
+    // A worker lost while delivering is noticed by its heartbeat; a retry finds its pull request already there.
+    deliverBuild: heartbeating(deliverBuild),
     // The answer says whether this worker has a webhook, so a build schedules no webhook activity without one.
     recordProgress: async (input: RecordInput): Promise<NotifyResult> => {
       recordProgress(layout, input);

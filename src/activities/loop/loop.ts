@@ -6,6 +6,7 @@ import { removeStopHook } from '../../hooks/settings';
 import { removeHookState } from '../../hooks/stateFile';
 import type { VerifyResult } from '../types';
 import { runVerification } from '../verify';
+import { heartbeating } from '../heartbeating';
 
 export interface LoopVerifyInput extends LoopRepoInput {
   session: number;
@@ -32,7 +33,8 @@ export function loopActivities(layout: HomeLayout) {
     prepareLoop: (input: PrepareLoopInput) => prepareLoop(input),
     loopSnapshot: (input: LoopRepoInput) => loopSnapshot(input),
     appendLoopProgress: async (input: LoopProgressInput) => appendLoopProgress(input),
-    commitLoopSession: (input: LoopCommitInput) => commitLoopSession(input),
+    // Heartbeating (heartbeating.ts): a worker lost while committing is noticed in seconds.
+    commitLoopSession: heartbeating((input: LoopCommitInput) => commitLoopSession(input)),
     /** Hook mode, when the loop ends: its Stop hook out of settings.local.json, its state file gone (idempotent). */
     removeLoopStopHook: async (input: LoopRepoInput): Promise<{ hookRemoved: boolean; stateRemoved: boolean }> => ({
       hookRemoved: removeStopHook(input.repo, input.taskName),

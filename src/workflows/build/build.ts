@@ -72,6 +72,7 @@ import {
   validateRetry,
   validateSkip,
 } from './state';
+import { dispatched } from '../shared/dispatch';
 
 export type { BuildResult } from './runtime';
 
@@ -79,12 +80,12 @@ export type { BuildResult } from './runtime';
 const COMMIT_TIMEOUT_MS = 5 * 60_000;
 export { progressInterval } from './session';
 
-const git = proxyActivities<Activities>({
+const git = proxyActivities<Activities>(dispatched({
   startToCloseTimeout: '5 minutes',
   // The activity heartbeats every second: a worker lost while preparing the worktree is noticed in 30 s, not 5 minutes.
   heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidRepo'] },
-});
+}));
 
 /**
  * One build: for each checkpoint, its task groups through agent sessions, then verification, then
@@ -436,7 +437,7 @@ class Build extends BuildHosts {
         retry: { maximumAttempts: 3, initialInterval: '1s' },
         cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       };
-      const verification = proxyActivities<Activities>({ ...verifyOptions, ...this.route() });
+      const verification = proxyActivities<Activities>(dispatched({ ...verifyOptions, ...this.route() }));
       let result: VerifyResult;
       const steps = verificationSteps(checkpoint).length;
       const attempt = cp.verifyAttempts + 1;

@@ -1,8 +1,10 @@
 import { ActivityFailure, defineQuery, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
 import { buildSummary, type DeliverInput } from '../../model/delivery';
 import { type Activities, now } from './runtime';
 import { named } from '../shared/markers';
 import type { BuildState, Delivery } from './state';
+import { dispatched } from '../shared/dispatch';
 
 /** What `nightshift deliver LABEL` needs to deliver a completed build again (answered by closed builds too). */
 export const deliveryInputQuery = defineQuery<DeliverInput | null>('deliveryInput');
@@ -24,12 +26,14 @@ export function deliveryInput(state: BuildState): DeliverInput | null {
 }
 
 /** The delivery activity and its failure as a delivery result: it never fails the build. */
-export async function runDelivery(input: DeliverInput, route: { taskQueue?: string; scheduleToStartTimeout?: number } = {}): Promise<Delivery> {
-  const act = proxyActivities<Activities>({
+export async function runDelivery(input: DeliverInput, route: { taskQueue?: string; scheduleToStartTimeout?: number } = {}, heartbeatTimeout: Duration = '30 seconds'): Promise<Delivery> {
+  const act = proxyActivities<Activities>(dispatched({
     startToCloseTimeout: '10 minutes',
+    // The activity heartbeats: a worker lost while delivering is noticed now, not after 10 minutes.
+    heartbeatTimeout,
     retry: { maximumAttempts: 3, initialInterval: '5s', maximumInterval: '1 minute' },
     ...route,
-  });
+  }));
   try {
     const how = input.command ? `with ${input.command.split(' ')[0]}` : 'as a pull request';
     return await named(act.deliverBuild, `deliver nightshift/${input.summary.label} ${how}`, input);
@@ -48,5 +52,5 @@ export async function deliverCompleted(state: BuildState, route?: () => { taskQu
   if (!lean && !patched('nightshift-delivery')) return;
   const input = deliveryInput(state);
   if (!input) return;
-  state.delivery = await runDelivery(input, route?.() ?? {});
+  state.delivery = await runDelivery(input, route?.() ?? {}, state.request.policy.heartbeatTimeout);
 }

@@ -6,12 +6,15 @@ import { BuildSessions } from './session';
 import { DEFAULT_HOST_TIMEOUT_MS, hostGone, hostRoute, ownerOf } from './hostRoute';
 import { named, wait } from '../shared/markers';
 import { addDevNote, type CheckpointProgress } from './state';
+import { dispatched } from '../shared/dispatch';
 
 /** Takeovers run on the shared queue: any host with a worker may take the build. */
-const anyHost = proxyActivities<Activities>({
+const anyHost = proxyActivities<Activities>(dispatched({
   startToCloseTimeout: '15 minutes',
+  // The takeover heartbeats while it clones: a worker lost meanwhile is noticed in 30 s, not 15 minutes.
+  heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '2s', maximumInterval: '30s', nonRetryableErrorTypes: ['TakeOverFailed', 'NoHost'] },
-});
+}));
 
 /**
  * Hosts own workspaces (docs/architecture.md, "Hosts, queues and failover"): the build's workspace
@@ -32,11 +35,11 @@ export abstract class BuildHosts extends BuildSessions {
 
   /** Workspace activities on the owning host, with `options` (the default: like the build's git steps). */
   protected onHost(options?: ActivityOptions): ReturnType<typeof proxyActivities<Activities>> {
-    return proxyActivities<Activities>({
+    return proxyActivities<Activities>(dispatched({
       // Heartbeating activities (src/activities/heartbeating.ts): a lost worker is noticed after the policy's heartbeat timeout.
       ...(options ?? { startToCloseTimeout: '5 minutes', heartbeatTimeout: this.state.request.policy.heartbeatTimeout, retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s', nonRetryableErrorTypes: ['InvalidRepo', 'StaleWorkspace'] } }),
       ...this.route(),
-    });
+    }));
   }
 
   /** `{ owner }` for a workspace activity's input, when the build's workspace has an owner. */

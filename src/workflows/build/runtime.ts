@@ -27,6 +27,7 @@ import {
   toStatus,
   type WaitReason,
 } from './state';
+import { dispatched } from '../shared/dispatch';
 
 export type Activities = ReturnType<typeof createActivities>;
 
@@ -260,10 +261,10 @@ export abstract class BuildRuntime {
     // The webhook (NIGHTSHIFT_WEBHOOK_URL on the worker) is best effort: a few quick attempts, then
     // given up; its failure is only logged. The build does not wait for it, except briefly when it
     // ends, since a post still pending when the workflow closes would be dropped.
-    const webhook = proxyActivities<Activities>({
+    const webhook = proxyActivities<Activities>(dispatched({
       startToCloseTimeout: '15 seconds',
       retry: { maximumAttempts: 5, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '4s' },
-    });
+    }));
     let settled = false;
     void named(webhook.notifyWebhook, `webhook: ${event}`, input)
       .catch((err: unknown) => log.warn(`webhook for ${event} gave up`, { error: String(err) }))

@@ -3,6 +3,7 @@ import type { Activities } from './runtime';
 import { now } from './runtime';
 import { named } from '../shared/markers';
 import { addDevNote, type BuildState, type Decision, type WaitReason } from './state';
+import { dispatched } from '../shared/dispatch';
 
 /** What the setup step needs from the build: its escalation (the person decides) and its progress file. */
 export interface SetupHooks {
@@ -30,13 +31,13 @@ export async function runSetup(state: BuildState, hooks: SetupHooks): Promise<vo
   const ws = state.workspace;
   if (commands.length === 0 || !ws || state.setupDone === setupKey(ws)) return;
   const timeoutMs = state.request.policy.verifyTimeout;
-  const act = proxyActivities<Activities>({
+  const act = proxyActivities<Activities>(dispatched({
     startToCloseTimeout: timeoutMs * commands.length + 60_000,
     heartbeatTimeout: state.request.policy.heartbeatTimeout,
     retry: { maximumAttempts: 3, initialInterval: '1s' },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     ...(hooks.route?.() ?? {}),
-  });
+  }));
   for (let attempt = 1; ; attempt++) {
     const result = await named(
       act.runVerification,

@@ -65,6 +65,7 @@ import type { WaitReason } from '../build/state';
 import { freshCounters, judgeSession, type StepCounters, type StepEnding, stepEnding } from '../shared/stepPolicy';
 import { runWatchedSession } from '../shared/watchedSession';
 import { hostQueue } from '../../model/hosts';
+import { dispatched } from '../shared/dispatch';
 
 type Activities = ReturnType<typeof createActivities>;
 /** `costUsd` is reported by agents that know their cost; absent means 0. */
@@ -79,10 +80,12 @@ const FILES: ActivityOptions = {
 };
 const GIT: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
+  // Its commit and verification heartbeat: a worker lost meanwhile is noticed in 30 s, not 5 minutes.
+  heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '30s' },
 };
-const files = proxyActivities<Activities>(FILES);
-const git = proxyActivities<Activities>(GIT);
+const files = proxyActivities<Activities>(dispatched(FILES));
+const git = proxyActivities<Activities>(dispatched(GIT));
 
 /**
  * A loop works in the person's own checkout, on one machine: once a host has run its first activity,
@@ -93,10 +96,10 @@ function onLoopHost(state: LoopState): { taskQueue?: string } {
   return state.host ? { taskQueue: hostQueue(workflowInfo().taskQueue, state.host) } : {};
 }
 function loopFiles(state: LoopState): typeof files {
-  return state.host ? proxyActivities<Activities>({ ...FILES, ...onLoopHost(state) }) : files;
+  return state.host ? proxyActivities<Activities>(dispatched({ ...FILES, ...onLoopHost(state) })) : files;
 }
 function loopGit(state: LoopState): typeof git {
-  return state.host ? proxyActivities<Activities>({ ...GIT, ...onLoopHost(state) }) : git;
+  return state.host ? proxyActivities<Activities>(dispatched({ ...GIT, ...onLoopHost(state) })) : git;
 }
 
 /**

@@ -65,6 +65,7 @@ import {
 } from './state';
 import { clock, named, timer, wait } from '../shared/markers';
 import { NightshiftLabel, NightshiftPriority } from '../shared/searchAttributes';
+import { dispatched } from '../shared/dispatch';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -81,25 +82,25 @@ export const QueueInitSchema = z.object({
 export type QueueInit = z.output<typeof QueueInitSchema>;
 export type QueueInitInput = z.input<typeof QueueInitSchema>;
 
-const files = proxyActivities<Activities>({
+const files = proxyActivities<Activities>(dispatched({
   startToCloseTimeout: '30 seconds',
   retry: { maximumAttempts: 3, initialInterval: '1s' },
-});
-const quick = proxyActivities<Activities>({
+}));
+const quick = proxyActivities<Activities>(dispatched({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '10s' },
-});
+}));
 /** A dead webhook costs a few attempts and is then given up on; it never blocks the queue. */
-const hook = proxyActivities<Activities>({
+const hook = proxyActivities<Activities>(dispatched({
   startToCloseTimeout: '15 seconds',
   retry: { maximumAttempts: 5, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '4s' },
-});
+}));
 /** Read-only long poll on a build's result; retried for as long as it takes (the heartbeat finds lost workers). */
-const watcher = proxyActivities<Activities>({
+const watcher = proxyActivities<Activities>(dispatched({
   startToCloseTimeout: '365 days',
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1s', maximumInterval: '1 minute' },
-});
+}));
 
 /**
  * One build queue (seed 002's BUILD_QUEUE.md + auto_build_manager.py), as a long-lived entity.

@@ -5,6 +5,7 @@ import type { ReportResult } from '../../activities/files/report';
 import { z } from 'zod';
 import { TimeZoneSchema, wallClock } from '../../model/offHours';
 import { parseInput } from '../shared/inputs';
+import { dispatched } from '../shared/dispatch';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -17,10 +18,10 @@ export const ReportRequestSchema = z
   .default({});
 export type ReportRequest = z.input<typeof ReportRequestSchema>;
 
-const reports = proxyActivities<Activities>({
+const reports = proxyActivities<Activities>(dispatched({
   startToCloseTimeout: '5 minutes',
   retry: { maximumAttempts: 3, initialInterval: '5s' },
-});
+}));
 
 /**
  * Seed 002's nightly build report: started by the `nightshift-nightly-report` Schedule (or by

@@ -14,6 +14,7 @@ import type { Policy } from '../../model/request';
 import type { Activities } from '../build/runtime';
 import { named, sessionMarker, timer, wait } from './markers';
 import { hostGone } from '../build/hostRoute';
+import { dispatched } from './dispatch';
 
 /** How an agent session ended, before a build or a loop decides what that means. */
 export type SessionEnd =
@@ -39,7 +40,7 @@ export async function runWatchedSession(
   /** The owning host's queue and how long to wait for it (src/workflows/build/hostRoute.ts); default: the shared queue. */
   route: { taskQueue?: string; scheduleToStartTimeout?: number } = {},
 ): Promise<SessionEnd> {
-  const agent = proxyActivities<Activities>({
+  const agent = proxyActivities<Activities>(dispatched({
     ...route,
     startToCloseTimeout: policy.maxSessionTime,
     heartbeatTimeout: policy.heartbeatTimeout,
@@ -47,7 +48,7 @@ export async function runWatchedSession(
     retry: { maximumAttempts: 1 },
     // Pause-now, skip, stall and cancel go on only once the agent's process group is dead.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  });
+  }));
   let done = false;
   let stalled = false;
   // The stall timer ends with the session (`done`), never by cancellation: a cancelled workflow
