@@ -10,9 +10,13 @@ function sources(dir: string): string[] {
 }
 
 describe('eager dispatch of activities', () => {
-  it('is allowed only for activities with a heartbeat timeout (a lost worker is noticed in seconds)', () => {
+  it('is allowed only where a worker lost right after is noticed within 30 s (heartbeat, or else start-to-close)', () => {
     expect(dispatched({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds' }).allowEagerDispatch).toBe(true);
+    expect(dispatched({ startToCloseTimeout: '12 hours', heartbeatTimeout: 5_000 }).allowEagerDispatch).toBe(true);
+    expect(dispatched({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '2 minutes' }).allowEagerDispatch).toBe(false);
+    expect(dispatched({ startToCloseTimeout: '30 seconds' }).allowEagerDispatch).toBe(true);
     expect(dispatched({ startToCloseTimeout: '10 minutes' }).allowEagerDispatch).toBe(false);
+    expect(dispatched({ scheduleToCloseTimeout: '10 seconds' }).allowEagerDispatch).toBe(false);
     expect(dispatched({ startToCloseTimeout: '1 minute', taskQueue: 'q' })).toEqual({ startToCloseTimeout: '1 minute', taskQueue: 'q', allowEagerDispatch: false });
   });
 
