@@ -9,7 +9,8 @@ import { scriptedAgentPath } from '../src/agents/scripted';
 import { parseBuildRequest, startBuild } from '../src/client/builds';
 import { pauseSignal, resumeSignal, statusQuery } from '../src/workflows/build/messages';
 
-const identity = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@localhost' };
+/** A git identity for the bench's repositories and commits (the machine may have none). */
+export const identity = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@localhost' };
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

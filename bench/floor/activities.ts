@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { scriptedAgentPath } from '../../src/agents/scripted';
+import { identity } from '../buildBench';
 
 const run = promisify(execFile);
-const identity = { GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@localhost', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@localhost' };
 
 async function session(repo: string, scenario: string, checkpoint: number): Promise<void> {
   await run(process.execPath, [scriptedAgentPath(), '--scenario', scenario], { cwd: repo, env: { ...process.env, NIGHTSHIFT_CHECKPOINT: String(checkpoint) } });

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import { type DigestView, digestEntry } from '../../model/digest';
+import { queryStatusWithin } from './liveStatus';
 
 export interface BuildDigest {
   view: DigestView;
@@ -20,19 +21,11 @@ function diffstat(view: DigestView): Promise<string | null> {
 
 /** A build's digest: its `status` view (closed builds answer too) and diffstat; null when it does not answer in time. */
 export async function buildDigest(client: Client, workflowId: string, timeoutMs = 3000): Promise<BuildDigest | null> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const view = await Promise.race([
-      client.workflow.getHandle(workflowId).query<DigestView>('status'),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('query timed out')), timeoutMs);
-      }),
-    ]);
+    const view = await queryStatusWithin<DigestView>(client, workflowId, timeoutMs);
     return { view, diffstat: await diffstat(view) };
   } catch {
     return null;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -62,20 +62,26 @@ export function liveFromView(view: unknown): LiveStatus {
   };
 }
 
-/** Queries `status`, giving up after `timeoutMs` (a workflow whose worker is gone never answers). */
-export async function liveStatus(client: Client, workflowId: string, timeoutMs = 3000): Promise<LiveStatus> {
+/** A workflow's `status` query, rejected after `timeoutMs` (a workflow whose worker is gone never answers). */
+export async function queryStatusWithin<T>(client: Client, workflowId: string, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    const view = await Promise.race([
-      client.workflow.getHandle(workflowId).query<unknown>('status'),
+    return await Promise.race([
+      client.workflow.getHandle(workflowId).query<T>('status'),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('query timed out')), timeoutMs);
       }),
     ]);
-    return liveFromView(view);
-  } catch {
-    return UNKNOWN;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Queries `status`, giving up after `timeoutMs`: UNKNOWN when it does not answer. */
+export async function liveStatus(client: Client, workflowId: string, timeoutMs = 3000): Promise<LiveStatus> {
+  try {
+    return liveFromView(await queryStatusWithin<unknown>(client, workflowId, timeoutMs));
+  } catch {
+    return UNKNOWN;
   }
 }
